@@ -1,0 +1,46 @@
+// The one table of error codes: every failure that crosses a boundary (IPC, CLI, listener) has a code here.
+// `exit` is the sysexits(3) status the CLI uses; `temporary` says whether trying again later may succeed.
+
+export const EX = {
+  OK: 0,
+  USAGE: 64,
+  DATAERR: 65,
+  NOINPUT: 66,
+  NOUSER: 67,
+  UNAVAILABLE: 69,
+  SOFTWARE: 70,
+  CANTCREAT: 73,
+  IOERR: 74,
+  TEMPFAIL: 75,
+  NOPERM: 77,
+  CONFIG: 78
+} as const
+
+export const errorCodes = {
+  INVALID_ARGUMENT: { exit: EX.USAGE, temporary: false, summary: 'A request argument is invalid' },
+  UNKNOWN_CALL: { exit: EX.USAGE, temporary: false, summary: 'No such call in the IPC contract' },
+  INVALID_ADDRESS: { exit: EX.USAGE, temporary: false, summary: 'An email address is not valid' },
+  NO_RECIPIENTS: { exit: EX.USAGE, temporary: false, summary: 'The message has no recipients' },
+  INVALID_MESSAGE: { exit: EX.DATAERR, temporary: false, summary: 'The message is not a valid RFC 5322 message' },
+  CONFIG_INVALID: { exit: EX.CONFIG, temporary: false, summary: 'The configuration file is invalid' },
+  QUEUE_FULL: { exit: EX.TEMPFAIL, temporary: true, summary: 'The outbox is full' },
+  SPOOL_IO: { exit: EX.TEMPFAIL, temporary: true, summary: 'The outbox could not be written' },
+  QUEUE_BUSY: { exit: EX.TEMPFAIL, temporary: true, summary: 'Another queue runner is active' },
+  NOT_FOUND: { exit: EX.NOINPUT, temporary: false, summary: 'The item does not exist' },
+  ACCOUNT_NOT_FOUND: { exit: EX.CONFIG, temporary: false, summary: 'No such account' },
+  IMAP_CONNECT: { exit: EX.TEMPFAIL, temporary: true, summary: 'The mail server could not be reached' },
+  IMAP_AUTH: { exit: EX.NOPERM, temporary: false, summary: 'The mail server refused the login' },
+  IMAP_ERROR: { exit: EX.TEMPFAIL, temporary: true, summary: 'The mail server reported an error' },
+  UNAUTHORIZED: { exit: EX.NOPERM, temporary: false, summary: 'The caller is not allowed' },
+  ELECTRON_MISSING: { exit: EX.UNAVAILABLE, temporary: false, summary: 'The Electron binary is not installed' },
+  TRANSPORT_CLOSED: { exit: EX.TEMPFAIL, temporary: true, summary: 'The connection to the Mailroom backend was lost' },
+  INTERNAL: { exit: EX.SOFTWARE, temporary: false, summary: 'Internal error' }
+} as const satisfies Record<string, { exit: number; temporary: boolean; summary: string }>
+
+export type ErrorCode = keyof typeof errorCodes
+
+export const errorCodeNames = Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCodes, value)
+}
