@@ -2,9 +2,13 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import vue from '@vitejs/plugin-vue'
+import { readFileSync } from 'node:fs'
+
+const { version } = JSON.parse(readFileSync(resolve(__dirname, 'package.json'), 'utf8')) as { version: string }
 
 export default defineConfig({
   main: {
+    define: { __MAILROOM_VERSION__: JSON.stringify(version) },
     build: {
       // The CLI and the daemon run this same bundle on plain Node 20.
       target: 'node20',

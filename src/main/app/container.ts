@@ -1,0 +1,89 @@
+// The container: builds every core service once, with its dependencies passed in, and owns their start/stop order.
+import { mkdir } from 'node:fs/promises'
+import type { Config } from '../config/schema'
+import { loadConfig } from '../config/load'
+import { pathsFor, resolveHome, type Paths } from '../config/paths'
+import { DNS_QUERY_TIMEOUT_MS, DNS_TRIES } from '../config/timeouts'
+import { createDirectDeliverer } from '../delivery/direct'
+import type { Deliverer } from '../delivery/types'
+import { createResolver, type MailResolver } from '../dns/resolver'
+import { ImapReader } from '../imap/reader'
+import { startControlServer } from '../ipc/control'
+import { createDispatcher, type Dispatch } from '../ipc/dispatch'
+import { EventHub } from '../ipc/events'
+import { createLogger, type Logger } from '../log/logger'
+import { QueueService } from '../queue/service'
+import { systemClock, type Clock } from './clock'
+import { createHandlers, type AppMode } from './handlers'
+
+export interface AppOptions {
+  mode: AppMode
+  /** MAILROOM_HOME; default from the environment. */
+  home?: string
+  clock?: Clock
+  /** Injected DNS (tests); default: node:dns with config.dns.servers. */
+  resolver?: MailResolver
+  /** Injected delivery (tests); default: direct MX delivery. */
+  deliverer?: Deliverer
+  /** Mirror log lines to stderr (daemon in the foreground, -v). */
+  logToStderr?: boolean
+}
+
+export interface App {
+  paths: Paths
+  config: Config
+  log: Logger
+  events: EventHub
+  queue: QueueService
+  dispatch: Dispatch
+  /** Take the queue-runner role (lock), start the scheduler and the control socket. */
+  startRunner(): Promise<boolean>
+  close(): Promise<void>
+}
+
+export async function createApp(options: AppOptions): Promise<App> {
+  const paths = pathsFor(options.home ?? resolveHome())
+  const config = await loadConfig(paths.config)
+  await mkdir(paths.run, { recursive: true, mode: 0o700 })
+  const clock = options.clock ?? systemClock
+  const log = createLogger({ file: paths.maillog, stderr: options.logToStderr === true, now: () => clock.now() })
+  const resolver = options.resolver ?? createResolver({ servers: config.dns.servers, timeoutMs: DNS_QUERY_TIMEOUT_MS, tries: DNS_TRIES })
+  const deliverer = options.deliverer ?? createDirectDeliverer({ resolver, hostname: config.hostname, allowLoopback: config.dns.allowLoopback, log })
+  const queue = await QueueService.open({ spoolDir: paths.spool, lockFile: paths.queueLock, deliverer, clock, log })
+  const events = new EventHub()
+  queue.onChange((message) => events.emit('outbox.changed', message))
+  const imap = new ImapReader(config.accounts, log)
+  const dispatch = createDispatcher(createHandlers({ mode: options.mode, config, queue, imap, clock }), log)
+
+  let control: { close(): Promise<void> } | null = null
+
+  return {
+    paths,
+    config,
+    log,
+    events,
+    queue,
+    dispatch,
+    async startRunner() {
+      const runner = await queue.becomeRunner()
+      if (!runner) {
+        log.warn('queue', 'another process delivers this queue; this one only submits')
+        return false
+      }
+      queue.startScheduler()
+      control = await startControlServer(paths.controlSocket, async (command) => {
+        if (command === 'kick') return void queue.kick()
+        if (command === 'flush') return queue.flush()
+        return { pid: process.pid }
+      }, log)
+      log.info('queue', `queue runner started (pid ${process.pid}, mode ${options.mode})`)
+      return true
+    },
+    async close() {
+      await control?.close()
+      await queue.close()
+      await imap.close()
+      await deliverer.close()
+    }
+  }
+}

@@ -1,0 +1,53 @@
+// Electron entry: starts the core, opens the sandboxed window and binds the IPC contract. The only other Electron code is in shell/ and preload/.
+import { app, BrowserWindow, dialog, ipcMain } from 'electron'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createApp, type App } from './app/container'
+import { bindIpc } from './shell/ipc'
+import { createMainWindow, rendererLocation } from './shell/window'
+
+const outDir = join(dirname(fileURLToPath(import.meta.url)), '..')
+let core: App | null = null
+
+app.enableSandbox()
+if (!app.requestSingleInstanceLock()) app.quit()
+
+app.on('second-instance', () => {
+  const [win] = BrowserWindow.getAllWindows()
+  if (win !== undefined) {
+    if (win.isMinimized()) win.restore()
+    win.focus()
+  }
+})
+
+app.whenReady().then(async () => {
+  try {
+    core = await createApp({ mode: 'electron' })
+  } catch (error) {
+    dialog.showErrorBox('Mailroom cannot start', (error as Error).message)
+    app.exit(78)
+    return
+  }
+  await core.startRunner()
+  const trusted = rendererLocation(outDir)
+  bindIpc(ipcMain, core.dispatch, core.events, trusted, () => BrowserWindow.getAllWindows())
+  createMainWindow(outDir, trusted)
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createMainWindow(outDir, trusted)
+  })
+}, (error: unknown) => {
+  console.error(error)
+  app.exit(70)
+})
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit()
+})
+
+app.on('will-quit', (event) => {
+  if (core === null) return
+  event.preventDefault()
+  const closing = core
+  core = null
+  void closing.close().finally(() => app.exit(0))
+})
