@@ -14,7 +14,8 @@ function electronBinary() {
   return existsSync(binary) ? binary : null
 }
 
-if (spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'inherit' }).status !== 0) {
+// MAILROOM_SKIP_BUILD=1 reuses out/ as it is (tests, and repeated starts).
+if (process.env.MAILROOM_SKIP_BUILD !== '1' && spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'inherit' }).status !== 0) {
   console.error('mailroom: the build failed; see the errors above')
   process.exit(1)
 }

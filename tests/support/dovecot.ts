@@ -37,8 +37,12 @@ export interface DovecotInstance {
   deliver(user: string, raw: string | Buffer, opts?: { from?: string }): Promise<void>
   /** the instance's log (DIR/dovecot.log) */
   log(): Promise<string>
-  /** kill the master, wait until the ports are free, remove DIR. Idempotent. */
-  stop(): Promise<void>
+  /**
+   * Stop, wait until the ports are free, remove DIR. Idempotent. By default SIGKILLs the master's process
+   * group at once: Dovecot's own SIGTERM shutdown takes a second waiting for its children, and the
+   * instance is thrown away. `graceful: true` sends SIGTERM instead (clients see "* BYE Server shutting down").
+   */
+  stop(opts?: { graceful?: boolean }): Promise<void>
 }
 
 /** The mail domain of the test users: deliver('alice', …) goes to alice@imap.test. */
@@ -78,21 +82,23 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotIn
       try {
         await lmtpDeliver({ host: address, port: lmtpPort, from: deliverOpts.from ?? 'sender@remote.test', recipients: [rcpt], raw })
       } catch (err) {
-        throw new Error(`${(err as Error).message}\n${await tail()}`)
+        throw new Error(`${(err as Error).message}\n${await tail()}`, { cause: err })
       }
     },
     log: () => readFile(logPath, 'utf8').catch(() => ''),
-    stop() {
+    stop(stopOpts = {}) {
       stopping ??= (async () => {
         untrack(instance)
         try {
           const pid = masterPid()
-          if (pid !== undefined && isAlive(pid)) {
+          if (pid !== undefined && isAlive(pid) && stopOpts.graceful) {
             signal(pid, 'SIGTERM')
-            // The master waits for its children; usually well under a second.
             if (!(await waitForExit(pid, 10_000))) killGroup(pid)
           }
-          if (pid !== undefined) killGroup(pid)
+          if (pid !== undefined) {
+            killGroup(pid)
+            await waitForExit(pid, 5000)
+          }
           for (const port of ports) await waitForPortFree(address, port, 10_000, { detail: tail })
         } finally {
           await removeServerDir(dir)
@@ -105,8 +111,8 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotIn
   try {
     await writeDovecotConfig({ dir, address, imapPort, lmtpPort, sievePort, users, submissionHost: opts.submissionHost ?? '127.0.0.2:25' })
     track(instance)
-    const started = await run('dovecot', ['-c', join(dir, 'dovecot.conf')])
-    if (started.code !== 0) throw new Error(`${name}: dovecot failed to start\n${started.stdout}${started.stderr}\n${await tail()}`)
+    const started = await run('dovecot', ['-c', join(dir, 'dovecot.conf')], { outputFile: join(dir, 'start.out') })
+    if (started.code !== 0) throw new Error(`${name}: dovecot failed to start (exit code ${started.code})\n${started.stdout}\n${await tail()}`)
     for (const port of ports) {
       await waitForPort(address, port, opts.startTimeoutMs ?? 10_000, { detail: async () => `${name} did not start\n${await tail()}` })
     }

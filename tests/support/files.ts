@@ -53,11 +53,34 @@ export async function logTail(path: string, lines = 40): Promise<string> {
   return `--- last lines of ${path} ---\n${await tailFile(path, lines)}`
 }
 
-/** Write a self-signed RSA certificate for `cn` with openssl; returns the PEM paths. */
+const certCache = new Map<string, Promise<{ cert: string; key: string }>>()
+
+/**
+ * Write a self-signed RSA certificate for `cn` (openssl). RSA key generation takes 0.1–0.7 s, so each
+ * CN is generated once per test process and copied afterwards.
+ */
 export async function selfSignedCert(certPath: string, keyPath: string, cn: string): Promise<{ cert: string; key: string }> {
-  await runOk('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${cn}`,
-    '-keyout', keyPath, '-out', certPath])
+  let pems = certCache.get(cn)
+  if (!pems) {
+    pems = generateCert(cn)
+    certCache.set(cn, pems)
+    pems.catch(() => certCache.delete(cn))
+  }
+  const { cert, key } = await pems
+  await writeFile(certPath, cert, { mode: 0o644 })
+  await writeFile(keyPath, key, { mode: 0o600 })
   return { cert: certPath, key: keyPath }
+}
+
+async function generateCert(cn: string): Promise<{ cert: string; key: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'mailroom-certgen-'))
+  try {
+    await runOk('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${cn}`,
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')])
+    return { cert: await readFile(join(dir, 'cert.pem'), 'utf8'), key: await readFile(join(dir, 'key.pem'), 'utf8') }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 }
 
 /** Date files a minute back: Postfix delays its start when config files look newer than "now". */

@@ -14,6 +14,8 @@ export interface PostfixConfigOptions {
   /** Dovecot dir whose DIR/run/auth-client socket does SMTP AUTH */
   saslDovecotDir?: string
   relayhost?: string
+  /** extra main.cf settings, applied last */
+  mainCf?: Record<string, string>
 }
 
 /** uid 65534 (nobody) owns the delivered mail, as in the Dovecot instance. */
@@ -67,6 +69,10 @@ async function mainCf(o: PostfixConfigOptions, etc: string): Promise<string> {
     ['smtpd_recipient_restrictions', `check_recipient_access texthash:${etc}/access, permit_mynetworks, reject_unauth_destination`],
     ['smtpd_relay_restrictions', 'permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination'],
     ['smtputf8_enable', 'no'],
+    // Test speed: by default smtpd sleeps 1 s before every 4xx/5xx reply, and dozes 1 s before serving
+    // a client when mail arrives faster than it is delivered.
+    ['smtpd_error_sleep_time', '0'],
+    ['in_flow_delay', '0'],
     ['alias_maps', ''],
     ['alias_database', '']
   ])
@@ -86,6 +92,7 @@ async function mainCf(o: PostfixConfigOptions, etc: string): Promise<string> {
     cf.set('smtpd_relay_restrictions', 'permit_sasl_authenticated, reject_unauth_destination')
     cf.set('smtpd_recipient_restrictions', `check_recipient_access texthash:${etc}/access, permit_sasl_authenticated, reject_unauth_destination`)
   }
+  for (const [key, value] of Object.entries(o.mainCf ?? {})) cf.set(key, value)
   return [...cf].map(([key, value]) => `${key} = ${value}\n`).join('')
 }
 

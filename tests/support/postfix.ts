@@ -22,6 +22,8 @@ export interface PostfixOptions {
   sasl?: { dovecotDir: string }
   /** pass mail for other domains on, e.g. '[127.0.0.2]:25' */
   relayhost?: string
+  /** extra main.cf settings applied last, e.g. { message_size_limit: '100000' } */
+  mainCf?: Record<string, string>
   /** how long to wait for the listener, default 10 s */
   startTimeoutMs?: number
 }
@@ -98,7 +100,7 @@ export async function startPostfix(opts: PostfixOptions = {}): Promise<PostfixIn
       const before = smtpdPids(masterPid())
       await writeFile(join(etc, 'access'), accessMap(map))
       // texthash maps are read once per smtpd process: reload makes the master retire the old ones.
-      await runOk('postfix', ['-c', etc, 'reload'])
+      await runOk('postfix', ['-c', etc, 'reload'], { outputFile: join(dir, 'reload.out') })
       // Idle smtpd processes exit right after the reload; one busy with an open session finishes it first.
       await pollUntil(() => before.every((pid) => !isAlive(pid)), 3000, () => '', 25).catch(() => undefined)
     },
@@ -108,7 +110,7 @@ export async function startPostfix(opts: PostfixOptions = {}): Promise<PostfixIn
         try {
           const pid = masterPid()
           if (pid !== undefined && isAlive(pid)) {
-            await run('postfix', ['-c', etc, 'stop'], { timeoutMs: 10_000 }).catch(() => undefined)
+            await run('postfix', ['-c', etc, 'stop'], { timeoutMs: 10_000, outputFile: join(dir, 'stop.out') }).catch(() => undefined)
             if (!(await waitForExit(pid, 10_000))) killGroup(pid)
           }
           // After a kill() the children exit on their own once they notice; make sure of it.
@@ -131,12 +133,13 @@ export async function startPostfix(opts: PostfixOptions = {}): Promise<PostfixIn
   try {
     await writePostfixConfig({
       dir, address, port, domains, access: opts.access ?? {}, tls: opts.tls ?? false,
-      saslDovecotDir: opts.sasl?.dovecotDir, relayhost: opts.relayhost
+      saslDovecotDir: opts.sasl?.dovecotDir, relayhost: opts.relayhost, mainCf: opts.mainCf
     })
     track(instance)
-    const started = await run('postfix', ['-c', etc, 'start'])
-    // Start-up errors go to the maillog (and to a terminal, which we do not have).
-    if (started.code !== 0) throw new Error(`${name}: postfix start failed\n${started.stdout}${started.stderr}\n${await tail()}`)
+    const started = await run('postfix', ['-c', etc, 'start'], { outputFile: join(dir, 'start.out') })
+    // Start-up errors go to the maillog (and to a terminal, which we do not have). Output goes to files,
+    // not pipes: the postfix command leaves background helpers (postsuper) holding its stdout.
+    if (started.code !== 0) throw new Error(`${name}: postfix start failed (exit code ${started.code})\n${started.stdout}\n${await tail()}`)
     await waitForPort(address, port, opts.startTimeoutMs ?? 10_000, { detail: async () => `${name} did not start\n${await tail()}` })
   } catch (err) {
     await instance.stop().catch(() => undefined)

@@ -1,6 +1,6 @@
 // Process helpers for the test harness: run a command with captured output, find executables, watch and kill pids.
 import { spawn } from 'node:child_process'
-import { accessSync, constants, readFileSync, readdirSync } from 'node:fs'
+import { accessSync, closeSync, constants, openSync, readFileSync, readdirSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 
 export interface RunResult {
@@ -40,18 +40,32 @@ export function requireExecutable(name: string): string {
   return path
 }
 
+export interface RunOptions {
+  /** default 30 s */
+  timeoutMs?: number
+  /** written to stdin (else stdin is /dev/null) */
+  input?: string
+  /**
+   * Send stdout+stderr to this file instead of pipes and finish when the command exits. Needed for
+   * launchers that daemonize (dovecot): the daemon inherits the pipes, which would never close.
+   */
+  outputFile?: string
+}
+
 /**
  * Run a command to completion, capturing stdout and stderr (nothing reaches the test output).
  * Rejects only when the command cannot be spawned or runs longer than timeoutMs; check `code` yourself.
  */
-export function run(cmd: string, args: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
+export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const timeoutMs = opts.timeoutMs ?? 30_000
-  return new Promise((resolve, reject) => {
-    const child = spawn(requireExecutable(cmd), args, { stdio: ['pipe', 'pipe', 'pipe'] })
+  const outFd = opts.outputFile === undefined ? undefined : openSync(opts.outputFile, 'w')
+  return new Promise<RunResult>((resolve, reject) => {
+    const output = outFd ?? 'pipe'
+    const child = spawn(requireExecutable(cmd), args, { stdio: [opts.input === undefined ? 'ignore' : 'pipe', output, output] })
     let stdout = ''
     let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d })
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => { stderr += d })
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`${cmd} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}${stderr}`))
@@ -60,16 +74,22 @@ export function run(cmd: string, args: string[], opts: { timeoutMs?: number; inp
       clearTimeout(timer)
       reject(err)
     })
-    child.on('close', (code, signal) => {
+    child.on(outFd === undefined ? 'close' : 'exit', (code: number | null, signal: NodeJS.Signals | null) => {
       clearTimeout(timer)
+      if (opts.outputFile !== undefined) stdout = readFileSync(opts.outputFile, 'utf8')
       resolve({ code, signal, stdout, stderr })
     })
-    child.stdin.end(opts.input ?? '')
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined) // EPIPE when the command exits without reading its input
+      child.stdin.end(opts.input)
+    }
+  }).finally(() => {
+    if (outFd !== undefined) closeSync(outFd)
   })
 }
 
 /** Run a command and throw (with its output) unless it exits 0. */
-export async function runOk(cmd: string, args: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
+export async function runOk(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const result = await run(cmd, args, opts)
   if (result.code !== 0) {
     const how = result.signal ? `signal ${result.signal}` : `exit code ${result.code}`

@@ -14,7 +14,7 @@ export async function runMailq(argv: readonly string[]): Promise<number> {
   const { Spool } = await import('../queue/spool')
   const { toOutboxMessage } = await import('../queue/service')
   const spool = await Spool.open(paths.spool, { clock: systemClock, log: createLogger({ file: paths.maillog }), recover: false })
-  const messages = (await spool.list()).map((entry) => toOutboxMessage(entry.envelope, entry.state))
+  const messages = (await spool.entries()).map((entry) => toOutboxMessage(entry.envelope, entry.state))
   messages.sort((a, b) => a.createdAt - b.createdAt)
   process.stdout.write(json ? JSON.stringify(messages, null, 2) + '\n' : formatMailq(messages))
   return EX.OK

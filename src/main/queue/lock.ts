@@ -1,5 +1,5 @@
 // The queue-runner lock (run/queue.lock): at most one process delivers from the spool; it must never let two in.
-// Anyone may enqueue without it. A lock whose owner process is gone is stale and taken over by rename, then checked.
+// Anyone may enqueue without it. A lock whose owner process is gone is stale: removed by rename under a takeover guard.
 import { randomBytes } from 'node:crypto'
 import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
@@ -7,7 +7,10 @@ import { isErrno, renameIfExists, unlinkIfExists } from './fsutil'
 
 /** A lock file that exists but has no readable owner yet is being written; after this long it is debris. */
 const UNREADABLE_LOCK_GRACE_MS = 10_000
-const MAX_TAKEOVER_TRIES = 3
+/** A takeover guard older than this was left by a taker that died inside its few-millisecond critical section. */
+const STALE_GUARD_MS = 5_000
+const GUARD_RETRY_MS = 25
+const MAX_TRIES = 40
 
 export interface RunnerLock {
   readonly path: string
@@ -67,44 +70,63 @@ async function tryCreate(path: string, owner: Owner): Promise<boolean> {
     if (isErrno(error, 'EEXIST')) return false
     throw error
   }
+  // Registered before the content is written, so a taker in this same process never mistakes it for stale.
+  heldTokens.add(owner.token)
   try {
     await handle.writeFile(`${owner.pid} ${owner.token}\n`)
     await handle.sync()
-  } finally {
-    await handle.close()
+  } catch (error) {
+    heldTokens.delete(owner.token)
+    await handle.close().catch(() => undefined)
+    await unlinkIfExists(path).catch(() => false)
+    throw error
   }
+  await handle.close()
   return true
 }
 
 /**
- * Moves a stale lock out of the way. Two processes may decide at once that the same lock is stale; the rename lets
- * only one of them move *that* file. The loser may instead have moved the winner's fresh lock, which it notices by
- * comparing contents, and puts back with link() (never overwriting a lock someone created meanwhile).
+ * Removes `path` only if it still holds `expected`: rename it aside (atomic: of several removers only one gets this
+ * file), then compare. If what was moved is not what we judged (someone replaced it meanwhile), link it back.
  */
-async function removeStale(path: string, staleText: string): Promise<void> {
+async function removeIfUnchanged(path: string, expected: string): Promise<void> {
   const aside = `${path}.stale.${process.pid}.${randomBytes(6).toString('hex')}`
   if (!(await renameIfExists(path, aside))) return
-  let movedText: string
-  try {
-    movedText = await readFile(aside, 'utf8')
-  } catch {
-    movedText = staleText
-  }
-  if (movedText !== staleText) {
-    await link(aside, path).catch(() => undefined)
-  }
+  const moved = await readFile(aside, 'utf8').catch(() => expected)
+  if (moved !== expected) await link(aside, path).catch(() => undefined)
   await unlinkIfExists(aside)
 }
+
+/**
+ * Runs `fn` while holding `<path>.takeover`, so stale-lock removal is done by one process at a time: under the
+ * guard a lock judged stale cannot turn into a live one (that would need a removal, which needs the guard).
+ * 'busy' when another process holds the guard; a guard left by a crashed taker is cleared after a few seconds.
+ */
+async function withTakeoverGuard<T>(path: string, fn: () => Promise<T>): Promise<T | 'busy'> {
+  const guard = `${path}.takeover`
+  const mine: Owner = { pid: process.pid, token: randomBytes(16).toString('hex') }
+  const created = await tryCreate(guard, mine)
+  heldTokens.delete(mine.token)
+  if (!created) {
+    const current = await readOwner(guard)
+    if (current !== null && Date.now() - current.mtimeMs > STALE_GUARD_MS) await removeIfUnchanged(guard, current.text)
+    return 'busy'
+  }
+  try {
+    return await fn()
+  } finally {
+    await removeIfUnchanged(guard, `${mine.pid} ${mine.token}\n`)
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Takes the runner lock, or returns null while another live process holds it. */
 export async function acquireRunnerLock(path: string): Promise<RunnerLock | null> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
   const owner: Owner = { pid: process.pid, token: randomBytes(16).toString('hex') }
-  for (let attempt = 0; attempt < MAX_TAKEOVER_TRIES; attempt++) {
-    if (await tryCreate(path, owner)) {
-      heldTokens.add(owner.token)
-      return makeLock(path, owner)
-    }
+  for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
+    if (await tryCreate(path, owner)) return makeLock(path, owner)
     const current = await readOwner(path)
     if (current === null) continue
     if (current.owner === null) {
@@ -112,7 +134,13 @@ export async function acquireRunnerLock(path: string): Promise<RunnerLock | null
     } else if (ownerIsLive(current.owner)) {
       return null
     }
-    await removeStale(path, current.text)
+    const taken = await withTakeoverGuard(path, async () => {
+      const again = await readOwner(path)
+      if (again !== null && again.text === current.text) await removeIfUnchanged(path, again.text)
+      return tryCreate(path, owner)
+    })
+    if (taken === true) return makeLock(path, owner)
+    if (taken === 'busy') await sleep(GUARD_RETRY_MS)
   }
   return null
 }

@@ -38,6 +38,8 @@ export interface QueueRunnerOptions {
 }
 
 interface Unrecorded {
+  /** The seq the outcomes were applied to; a newer copy on disk already carries them (just not durably). */
+  baseSeq: number
   due: string[]
   outcomes: RecipientOutcome[]
   at: number
@@ -89,9 +91,12 @@ export class QueueRunner {
     let envelope = entry.envelope
     const pending = this.unrecorded.get(id)
     if (pending !== undefined) {
-      const recorded = await this.record(envelope, pending.due, pending.outcomes, pending.at)
+      const recorded = envelope.seq > pending.baseSeq
+        ? await this.rewrite(envelope)
+        : await this.record(envelope, pending.due, pending.outcomes, pending.at)
       if (recorded === null) return clock.now() + 60_000
       this.unrecorded.delete(id)
+      if (recorded === 'gone') return null
       envelope = recorded
     }
     if (allFinal(envelope)) return this.finish(envelope)
@@ -120,16 +125,20 @@ export class QueueRunner {
     const events = applyOutcomes(envelope, due, outcomes, at, this.policy).events
     this.logEvents(envelope, events, at, summary)
     if (recorded === null) {
-      this.unrecorded.set(id, { due, outcomes, at })
+      this.unrecorded.set(id, { baseSeq: envelope.seq, due, outcomes, at })
       return at + 60_000
     }
+    if (recorded === 'gone') return null
     if (allFinal(recorded)) return this.finish(recorded)
     this.emit(recorded, stateDirFor(recorded) ?? entry.state)
     return nextWakeAt(recorded)
   }
 
-  /** Writes the outcomes durably; on a concurrent change re-applies them to the newer copy. Null if it could not. */
-  private async record(envelope: Envelope, due: string[], outcomes: RecipientOutcome[], at: number): Promise<Envelope | null> {
+  /**
+   * Writes the outcomes durably; on a concurrent change re-applies them to the newer copy.
+   * 'gone': the message was removed meanwhile (nothing to record); null: it could not be written.
+   */
+  private async record(envelope: Envelope, due: string[], outcomes: RecipientOutcome[], at: number): Promise<Envelope | 'gone' | null> {
     const { spool, log } = this.options
     let base: Envelope = envelope
     for (let attempt = 0; attempt < MAX_RECORD_TRIES; attempt++) {
@@ -143,13 +152,23 @@ export class QueueRunner {
         const fresh = await spool.get(envelope.id)
         if (fresh === null) {
           log.warn('queue', `${envelope.id}: the message was removed during delivery; outcome not recorded`)
-          return envelope
+          return 'gone'
         }
         base = fresh
       }
     }
     log.error('queue', `${envelope.id}: the envelope kept changing during delivery; outcome not recorded yet`)
     return null
+  }
+
+  /** Writes an envelope again unchanged (seq+1), so a copy whose fsync failed becomes durable. */
+  private async rewrite(envelope: Envelope): Promise<Envelope | null> {
+    try {
+      return await this.options.spool.update(envelope)
+    } catch (error) {
+      this.options.log.error('queue', `${envelope.id}: could not record the delivery outcome yet: ${(error as Error).message}`)
+      return null
+    }
   }
 
   private async finish(envelope: Envelope): Promise<null> {

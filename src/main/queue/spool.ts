@@ -104,13 +104,16 @@ export class Spool {
   static async open(root: string, options: SpoolOptions): Promise<Spool> {
     const spool = new Spool(root, options)
     const { layout } = spool
-    await mkdir(root, { recursive: true, mode: 0o700 })
-    for (const dir of [layout.tmp, layout.data, ...SPOOL_DIRS.map((d) => layout.dir(d)), layout.corrupt]) {
-      await mkdir(dir, { recursive: true, mode: 0o700 })
+    try {
+      for (const dir of [root, layout.tmp, layout.data, ...SPOOL_DIRS.map((d) => layout.dir(d)), layout.corrupt]) {
+        await mkdir(dir, { recursive: true, mode: 0o700 })
+      }
+      await fsyncDir(root)
+      if (options.recover !== false) spool.recovery = await recoverSpool(layout, { clock: options.clock, log: options.log, orphanGraceMs: options.orphanGraceMs })
+    } catch (error) {
+      throw new AppError('SPOOL_IO', `The outbox at ${root} cannot be opened: ${(error as Error).message}`, { dir: root }, { cause: error })
     }
-    await fsyncDir(root)
-    if (options.recover !== false) {
-      spool.recovery = await recoverSpool(layout, { clock: options.clock, log: options.log, orphanGraceMs: options.orphanGraceMs })
+    if (spool.recovery !== null) {
       const r = spool.recovery
       if (r.corrupt + r.duplicatesRemoved + r.orphansRemoved + r.tmpRemoved > 0) {
         options.log.info(COMPONENT, `recovery: ${r.envelopes} messages, ${r.corrupt} moved to corrupt/, ${r.duplicatesRemoved} duplicate envelopes, ${r.orphansRemoved} orphan data files, ${r.tmpRemoved} tmp files removed`)

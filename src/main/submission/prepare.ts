@@ -42,11 +42,27 @@ export function qualifyAddress(address: string, hostname: string, where: string)
   return qualified
 }
 
-function mailboxesOf(entries: Address[]): string[] {
+/**
+ * The mailboxes of an address header. addressparser is lenient: it reads "bob smith@x" as name "bob",
+ * address "smith@x", and "a b c" as a name with no address. Mail must not go to a guess, so a name is
+ * accepted only where the header really has one (an <angle-addr> or a (comment)).
+ */
+function mailboxesOf(entries: Address[], value: string, where: string): string[] {
   const out: string[] = []
   for (const entry of entries) {
-    if (entry.group !== undefined) out.push(...mailboxesOf(entry.group))
-    else if (entry.address !== '') out.push(entry.address)
+    if (entry.group !== undefined) {
+      out.push(...mailboxesOf(entry.group, value, where))
+      continue
+    }
+    if (entry.address === '') {
+      if (entry.name !== '') throw new AppError('INVALID_ADDRESS', `${where}: cannot find an address in "${entry.name}"`, { where })
+      continue
+    }
+    const bracketed = value.includes(`<${entry.address}`) || value.includes('(')
+    if (entry.name !== '' && !bracketed) {
+      throw new AppError('INVALID_ADDRESS', `${where}: "${entry.name} ${entry.address}" is not a valid address (write it as Name <address>)`, { where })
+    }
+    out.push(entry.address)
   }
   return out
 }
@@ -58,10 +74,8 @@ function headerRecipients(fields: HeaderField[], hostname: string): string[] {
   for (const name of names) {
     for (const field of findFields(fields, name)) {
       const value = fieldValue(field)
-      for (const address of mailboxesOf(addressparser(value))) out.push(qualifyAddress(address, hostname, `${name} header`))
-      if (value !== '' && addressparser(value).length === 0) {
-        throw new AppError('INVALID_ADDRESS', `${name} header: cannot read any address in "${value}"`, { header: name })
-      }
+      const where = `${name} header`
+      for (const address of mailboxesOf(addressparser(value), value, where)) out.push(qualifyAddress(address, hostname, where))
     }
   }
   return out

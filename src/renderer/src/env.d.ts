@@ -1,4 +1,5 @@
-// Global types of the renderer: the preload's `window.mailroomBridge` (exactly the shared Transport interface).
+// Global types of the renderer: Vite's asset imports and the preload's `window.mailroomBridge` (the shared Transport).
+/// <reference types="vite/client" />
 import type { Transport } from '@shared/client'
 
 declare global {

@@ -114,3 +114,18 @@ describe('prepareMessage', () => {
     expect(() => prep('To: bob@remote.test\n\na\0b\n')).toThrow(/NUL/)
   })
 })
+
+describe('prepareMessage address headers', () => {
+  it.each([
+    ['To: bob smith@remote.test', /"bob smith@remote\.test" is not a valid address/],
+    ['To: a b c', /cannot find an address in "a b c"/],
+    ['Cc: x@y.test <bad@@z>', /is not a valid address/]
+  ])('refuses %s instead of guessing', (header, message) => {
+    expect(() => prep(`${header}\n\nx\n`)).toThrow(message)
+  })
+
+  it('accepts names with angle addresses, comments and groups', () => {
+    const p = prep('To: Bob <bob@remote.test>, carol@remote.test (Carol), friends: dan@remote.test;, undisclosed-recipients:;\n\nx\n')
+    expect(p.recipients).toEqual(['bob@remote.test', 'carol@remote.test', 'dan@remote.test'])
+  })
+})

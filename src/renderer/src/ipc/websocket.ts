@@ -5,7 +5,7 @@ import type { ClientFrame } from '@shared/wire'
 import { createConnectionMonitor, type ConnectionMonitor } from './connection'
 
 /** The part of the DOM WebSocket this transport uses; tests inject a fake class. */
-export type SocketLike = Pick<WebSocket, 'readyState' | 'send' | 'close' | 'onopen' | 'onmessage' | 'onclose' | 'onerror'>
+export type SocketLike = Pick<WebSocket, 'send' | 'close' | 'onopen' | 'onmessage' | 'onclose' | 'onerror'> & { readonly readyState: number }
 export type SocketConstructor = new (url: string) => SocketLike
 
 /** WebSocket.OPEN, spelled out so a fake class need not carry the constants. */

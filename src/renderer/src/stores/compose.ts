@@ -20,10 +20,11 @@ const FIELDS: readonly ComposeField[] = ['from', 'to', 'cc', 'bcc', 'subject', '
 /** Everything wrong with the form, by field; empty when it can be sent. */
 export function validateCompose(form: ComposeForm): FieldErrors {
   const errors: FieldErrors = {}
-  const from = form.from.trim()
-  if (from === '') errors.from = 'Enter the address the message is from'
+  const from = parseRecipients(form.from)
+  if (from.length === 0) errors.from = 'Enter the address the message is from'
+  else if (from.length > 1) errors.from = 'Enter a single From address'
   else {
-    const problem = addressProblem(from)
+    const problem = addressProblem(from[0] as string)
     if (problem !== null) errors.from = problem
   }
   const to = parseRecipients(form.to)
@@ -70,7 +71,13 @@ export const useComposeStore = defineStore('compose', () => {
     return shown
   })
   const valid = computed(() => Object.keys(errors.value).length === 0)
-  const recipients = computed(() => ({ to: parseRecipients(form.to), cc: parseRecipients(form.cc), bcc: parseRecipients(form.bcc) }))
+  /** The bare addresses the form will send (display names dropped: the contract takes addresses). */
+  const recipients = computed(() => ({
+    from: parseRecipients(form.from)[0] ?? '',
+    to: parseRecipients(form.to),
+    cc: parseRecipients(form.cc),
+    bcc: parseRecipients(form.bcc)
+  }))
 
   const defaultFrom = (): string => app.info?.defaultFrom ?? ''
 
@@ -101,7 +108,7 @@ export const useComposeStore = defineStore('compose', () => {
     serverError.value = null
     if (!valid.value) return null
     const args: CallArgs<'compose.send'> = {
-      from: form.from.trim(),
+      from: recipients.value.from,
       to: recipients.value.to,
       cc: recipients.value.cc,
       bcc: recipients.value.bcc,

@@ -1,14 +1,12 @@
-// Parses a recipient field ("a@x.org, b@y.org") into bare addresses and explains, per address, what is wrong.
+// Parses a recipient field ("a@x.org, Bob <b@y.org>") into bare addresses and explains, per address, what is wrong.
 import { checkAddress } from '@shared/address'
 
-/**
- * Splits on commas, semicolons and white space outside double quotes (a quoted local part may hold them),
- * drops empty entries and repeats (case-insensitive), keeps the order.
- */
-export function parseRecipients(text: string): string[] {
+/** Splits `text` at characters matching `isSeparator` that are outside double quotes and angle brackets. */
+function splitOutside(text: string, isSeparator: (ch: string) => boolean): string[] {
   const parts: string[] = []
   let current = ''
   let quoted = false
+  let angle = false
   for (let i = 0; i < text.length; i += 1) {
     const ch = text[i] as string
     if (quoted && ch === '\\' && i + 1 < text.length) {
@@ -16,8 +14,10 @@ export function parseRecipients(text: string): string[] {
       i += 1
       continue
     }
-    if (ch === '"') quoted = !quoted
-    if (!quoted && /[,;\s]/.test(ch)) {
+    if (ch === '"' && !angle) quoted = !quoted
+    else if (ch === '<' && !quoted) angle = true
+    else if (ch === '>' && !quoted) angle = false
+    if (!quoted && !angle && isSeparator(ch)) {
       parts.push(current)
       current = ''
     } else {
@@ -25,13 +25,33 @@ export function parseRecipients(text: string): string[] {
     }
   }
   parts.push(current)
+  return parts
+}
+
+/** `Name <addr>` and `"Last, First" <addr>` give `addr` (the contract takes bare addresses); else the entry's words. */
+function addressesOf(entry: string): string[] {
+  const open = entry.lastIndexOf('<')
+  const close = entry.lastIndexOf('>')
+  if (open >= 0 && close > open && entry.slice(close + 1).trim() === '') return [entry.slice(open + 1, close).trim()]
+  if (open >= 0) return [entry.trim()]
+  return splitOutside(entry, (ch) => /\s/.test(ch))
+}
+
+/**
+ * Parses a recipient field: entries separated by commas, semicolons or line breaks (outside quotes and angle
+ * brackets), each a bare address, `Name <address>`, or several bare addresses separated by spaces.
+ * Drops empty entries and repeats (case-insensitive) and keeps the order.
+ */
+export function parseRecipients(text: string): string[] {
   const seen = new Set<string>()
   const result: string[] = []
-  for (const part of parts) {
-    const address = part.trim()
-    if (address === '' || seen.has(address.toLowerCase())) continue
-    seen.add(address.toLowerCase())
-    result.push(address)
+  for (const entry of splitOutside(text, (ch) => ch === ',' || ch === ';' || ch === '\n' || ch === '\r')) {
+    for (const candidate of addressesOf(entry)) {
+      const address = candidate.trim()
+      if (address === '' || seen.has(address.toLowerCase())) continue
+      seen.add(address.toLowerCase())
+      result.push(address)
+    }
   }
   return result
 }
