@@ -1,0 +1,29 @@
+// npm run bench: bundles each bench/*.ts with Vite (SSR build, deps external) into .tmp/bench and runs it with this Node.
+import { spawnSync } from 'node:child_process'
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { build } from 'vite'
+
+const root = join(import.meta.dirname, '..')
+const only = process.argv[2]
+const benches = readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.ts') && (only === undefined || f.startsWith(only)))
+const outDir = join(root, '.tmp', 'bench')
+await build({
+  root,
+  logLevel: 'warn',
+  configFile: false,
+  build: {
+    ssr: true,
+    outDir,
+    emptyOutDir: true,
+    target: 'node20',
+    rollupOptions: { input: Object.fromEntries(benches.map((f) => [f.replace(/\.ts$/, ''), join(root, 'bench', f)])), output: { format: 'es', entryFileNames: '[name].mjs' } }
+  }
+})
+let failed = 0
+for (const file of benches) {
+  console.log(`\n=== bench/${file} ===`)
+  const status = spawnSync(process.execPath, [join(outDir, file.replace(/\.ts$/, '.mjs'))], { cwd: root, stdio: 'inherit' }).status
+  if (status !== 0) failed++
+}
+process.exit(failed === 0 ? 0 : 1)
