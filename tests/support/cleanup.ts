@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { OWNER_FILE, TEMP_PREFIX, type OwnerRecord } from './files'
-import { commandLine, isAlive, readPidFile, signalTree, waitForExit } from './proc'
+import { commandLine, isAlive, processesUnder, readPidFile, signal, signalTree, waitForExit } from './proc'
 
 /** What every started server hands to the registry. */
 export interface ManagedServer {
@@ -13,8 +13,8 @@ export interface ManagedServer {
   readonly dir: string
   /** orderly stop; must untrack() itself and be idempotent */
   stop(): Promise<void>
-  /** pids to SIGKILL when the test process exits without stopping it */
-  pids(): number[]
+  /** synchronous SIGKILL of all its processes, for when the test process exits without stopping it */
+  killAll(): void
 }
 
 const running = new Set<ManagedServer>()
@@ -53,9 +53,8 @@ export async function stopAll(): Promise<void> {
 /** SIGKILL a server's processes and delete its dir, synchronously (usable from an 'exit' handler). */
 function killNow(server: ManagedServer): void {
   running.delete(server)
-  for (const pid of server.pids()) {
-    if (isAlive(pid)) signalTree(pid, 'SIGKILL')
-  }
+  server.killAll()
+  for (const pid of processesUnder(server.dir)) signal(pid, 'SIGKILL')
   if (process.env.MAILROOM_KEEP_TEST_DIRS !== '1') rmSync(server.dir, { recursive: true, force: true })
 }
 
@@ -118,11 +117,12 @@ export async function reapOrphans(force = false): Promise<string[]> {
     if (record.owner === process.pid || isAlive(record.owner)) continue
     for (const pidFile of record.pidFiles) {
       const pid = readPidFile(join(dir, pidFile))
-      if (pid !== undefined && isAlive(pid) && belongsTo(pid, dir)) {
-        signalTree(pid, 'SIGKILL')
-        await waitForExit(pid, 5000)
-      }
+      if (pid !== undefined && isAlive(pid) && belongsTo(pid, dir)) signalTree(pid, 'SIGKILL')
     }
+    // Children whose master is already dead (a Postfix smtpd still retrying its start-up, say).
+    const stragglers = processesUnder(dir)
+    for (const pid of stragglers) signal(pid, 'SIGKILL')
+    for (const pid of stragglers) await waitForExit(pid, 5000)
     rmSync(dir, { recursive: true, force: true })
     reapedDirs.push(dir)
   }

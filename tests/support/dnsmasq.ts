@@ -71,9 +71,11 @@ export async function startDns(opts: DnsOptions): Promise<DnsInstance> {
   const details = async (): Promise<string> =>
     `${await logTail(outPath, 20)}\n${await logTail(logPath, 20)}`
 
-  const instance: DnsInstance & { name: string; pids(): number[] } = {
+  const instance: DnsInstance & { name: string; killAll(): void } = {
     name, port, dir, server: `${HOST}:${port}`,
-    pids: () => (child?.pid !== undefined && exited === undefined ? [child.pid] : []),
+    killAll: () => {
+      if (child?.pid !== undefined && exited === undefined) signal(child.pid, 'SIGKILL')
+    },
     log: () => readFile(logPath, 'utf8').catch(() => ''),
     stop() {
       stopping ??= (async () => {

@@ -1,5 +1,5 @@
 // Starts a throwaway Dovecot: IMAP (plain + STARTTLS), LMTP running Sieve, ManageSieve, and a SASL socket for Postfix.
-import { chown, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { reapOrphans, track, untrack } from './cleanup'
 import { logTail, makeServerDir, removeServerDir, selfSignedCert } from './files'
@@ -18,6 +18,11 @@ export interface DovecotOptions {
   submissionHost?: string
   /** user -> password, default { alice: 'secret', bob: 'secret' } */
   users?: Record<string, string>
+  /**
+   * Keep Dovecot's auth penalty: after a failed login, the next auth from that IP waits 4–15 s (for
+   * 29 s). Off by default (its anvil socket is removed before the first login), like auth_failure_delay = 0.
+   */
+  authPenalty?: boolean
   /** how long to wait for the listeners, default 10 s */
   startTimeoutMs?: number
 }
@@ -72,10 +77,14 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotIn
   const tail = (): Promise<string> => logTail(logPath)
   let stopping: Promise<void> | undefined
 
-  const instance: DovecotInstance & { name: string; pids(): number[] } = {
-    name, dir, address, imapPort, lmtpPort, sievePort, users,
+  const killAll = (): void => {
+    const pid = masterPid()
+    if (pid !== undefined) killGroup(pid)
+  }
+
+  const instance: DovecotInstance & { name: string; killAll(): void } = {
+    name, dir, address, imapPort, lmtpPort, sievePort, users, killAll,
     authSocket: join(dir, 'run', 'auth-client'),
-    pids: () => [masterPid()].filter((p): p is number => p !== undefined),
     maildirOf: (user) => join(dir, 'mail', user, 'Maildir'),
     async deliver(user, raw, deliverOpts = {}) {
       const rcpt = user.includes('@') ? user : `${user}@${IMAP_DOMAIN}`
@@ -95,10 +104,8 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotIn
             signal(pid, 'SIGTERM')
             if (!(await waitForExit(pid, 10_000))) killGroup(pid)
           }
-          if (pid !== undefined) {
-            killGroup(pid)
-            await waitForExit(pid, 5000)
-          }
+          killAll()
+          if (pid !== undefined) await waitForExit(pid, 5000)
           for (const port of ports) await waitForPortFree(address, port, 10_000, { detail: tail })
         } finally {
           await removeServerDir(dir)
@@ -113,6 +120,8 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<DovecotIn
     track(instance)
     const started = await run('dovecot', ['-c', join(dir, 'dovecot.conf')], { outputFile: join(dir, 'start.out') })
     if (started.code !== 0) throw new Error(`${name}: dovecot failed to start (exit code ${started.code})\n${started.stdout}\n${await tail()}`)
+    // The auth process connects to this socket when the first login starts it; finding none, it skips penalties.
+    if (!opts.authPenalty) await rm(join(dir, 'run', 'anvil-auth-penalty'), { force: true })
     for (const port of ports) {
       await waitForPort(address, port, opts.startTimeoutMs ?? 10_000, { detail: async () => `${name} did not start\n${await tail()}` })
     }

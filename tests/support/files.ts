@@ -2,7 +2,7 @@
 import { chmod, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runOk } from './proc'
+import { processesUnder, runOk, signal, waitForExit } from './proc'
 
 /** Prefix of every harness temp dir, so leftovers of a killed run can be found (see cleanup.ts). */
 export const TEMP_PREFIX = 'mailroom-test-'
@@ -29,8 +29,14 @@ export async function makeServerDir(kind: string, pidFiles: string[]): Promise<s
   return dir
 }
 
-/** Remove a server's temp dir, unless MAILROOM_KEEP_TEST_DIRS=1 asks to keep it for a post-mortem. */
+/**
+ * SIGKILL whatever still runs inside a server's temp dir, then remove the dir (unless
+ * MAILROOM_KEEP_TEST_DIRS=1 asks to keep it for a post-mortem).
+ */
 export async function removeServerDir(dir: string): Promise<void> {
+  const stragglers = processesUnder(dir)
+  for (const pid of stragglers) signal(pid, 'SIGKILL')
+  for (const pid of stragglers) await waitForExit(pid, 5000)
   if (process.env.MAILROOM_KEEP_TEST_DIRS === '1') {
     process.stderr.write(`[test-servers] keeping ${dir} (MAILROOM_KEEP_TEST_DIRS=1)\n`)
     return

@@ -91,9 +91,16 @@ function procListening(host: string, port: number, proto: Protocol): boolean | u
   } catch {
     return undefined
   }
-  const wanted = new Set([procAddress(host, port), procAddress('0.0.0.0', port)])
+  let table6 = ''
+  try {
+    table6 = readFileSync(`/proc/net/${proto}6`, 'utf8')
+  } catch {
+    // no IPv6
+  }
+  // The address itself, 0.0.0.0, or a dual-stack [::] listener.
+  const wanted = new Set([procAddress(host, port), procAddress('0.0.0.0', port), `${'0'.repeat(32)}:${procAddress('0.0.0.0', port).split(':')[1]}`])
   const listenState = proto === 'tcp' ? '0A' : '07'
-  return table.split('\n').slice(1).some((line) => {
+  return `${table}\n${table6}`.split('\n').some((line) => {
     const fields = line.trim().split(/\s+/)
     return fields[1] !== undefined && wanted.has(fields[1]) && fields[3] === listenState
   })

@@ -54,7 +54,11 @@ export interface PostfixInstance {
   setAccess(map: Record<string, string>): Promise<void>
   /** orderly stop; waits until the port is free and removes DIR. Idempotent. */
   stop(): Promise<void>
-  /** SIGKILL the master, as in a crash; call stop() afterwards to clean up */
+  /**
+   * Crash: SIGKILL the master, then its children (one still initialising would otherwise hold the
+   * listening socket for seconds while it retries the dead master's services). Waits until the port
+   * is closed; call stop() afterwards to clean up.
+   */
   kill(): Promise<void>
 }
 
@@ -75,9 +79,13 @@ export async function startPostfix(opts: PostfixOptions = {}): Promise<PostfixIn
   const tail = (): Promise<string> => logTail(maillogPath)
   let stopping: Promise<void> | undefined
 
-  const instance: PostfixInstance & { name: string; pids(): number[] } = {
-    name, dir, address, port, domains, maildir,
-    pids: () => [masterPid()].filter((p): p is number => p !== undefined),
+  const killAll = (): void => {
+    const pid = masterPid()
+    if (pid !== undefined) killGroup(pid)
+  }
+
+  const instance: PostfixInstance & { name: string; killAll(): void } = {
+    name, dir, address, port, domains, maildir, killAll,
     messages: () => readMaildir(maildir),
     async waitForMessages(count, timeoutMs = 10_000) {
       return pollUntil(async () => {
@@ -102,11 +110,9 @@ export async function startPostfix(opts: PostfixOptions = {}): Promise<PostfixIn
       // A texthash file younger than a second or two makes every smtpd that opens it doze until it ages.
       await backdate([join(etc, 'access')])
       // texthash maps are read once per smtpd process: reload makes the master retire the old ones.
-      const T = Date.now()
       await runOk('postfix', ['-c', etc, 'reload'], { outputFile: join(dir, 'reload.out') })
       // Idle smtpd processes exit right after the reload; one busy with an open session finishes it first.
       await pollUntil(() => before.every((pid) => !isAlive(pid)), 3000, () => '', 25).catch(() => undefined)
-      process.stderr.write(`waited ${Date.now() - T} ${before.map((p) => isAlive(p))}\n`)
     },
     stop() {
       stopping ??= (async () => {
@@ -117,8 +123,8 @@ export async function startPostfix(opts: PostfixOptions = {}): Promise<PostfixIn
             await run('postfix', ['-c', etc, 'stop'], { timeoutMs: 10_000, outputFile: join(dir, 'stop.out') }).catch(() => undefined)
             if (!(await waitForExit(pid, 10_000))) killGroup(pid)
           }
-          // After a kill() the children exit on their own once they notice; make sure of it.
-          if (pid !== undefined) killGroup(pid)
+          // Stragglers (after kill(), or children still shutting down) must not keep the port.
+          killAll()
           await waitForPortFree(address, port, 10_000, { detail: tail })
         } finally {
           await removeServerDir(dir)
@@ -131,6 +137,8 @@ export async function startPostfix(opts: PostfixOptions = {}): Promise<PostfixIn
       if (pid === undefined || !isAlive(pid)) return
       signal(pid, 'SIGKILL')
       await waitForExit(pid, 5000)
+      killGroup(pid)
+      await waitForPortFree(address, port, 10_000, { detail: tail })
     }
   }
 

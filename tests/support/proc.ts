@@ -1,6 +1,6 @@
 // Process helpers for the test harness: run a command with captured output, find executables, watch and kill pids.
 import { spawn } from 'node:child_process'
-import { accessSync, closeSync, constants, openSync, readFileSync, readdirSync } from 'node:fs'
+import { accessSync, closeSync, constants, openSync, readFileSync, readdirSync, readlinkSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 
 export interface RunResult {
@@ -140,6 +140,30 @@ export function childPids(ppid: number): number[] {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
       return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid
+    } catch {
+      return false
+    }
+  })
+}
+
+/**
+ * Live processes that belong to a server dir: their command line names it (dnsmasq, dovecot) or their
+ * working directory is inside it (Postfix daemons chdir to the queue, Dovecot's to base_dir or a home).
+ */
+export function processesUnder(dir: string): number[] {
+  let entries: string[]
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name))
+  } catch {
+    return []
+  }
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`
+  return entries.map(Number).filter((pid) => {
+    if (pid === process.pid || !isAlive(pid)) return false
+    if (commandLine(pid).includes(dir)) return true
+    try {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`)
+      return cwd === dir || cwd.startsWith(prefix)
     } catch {
       return false
     }
