@@ -1,11 +1,12 @@
 // End to end in Debian's Chromium: compose and send from the page, watch the outbox entry turn to sent, read a seeded message.
 import { expect, test } from '@playwright/test'
 import { stopAll } from '../support/cleanup'
-import { standardZone, startDns, type DnsInstance } from '../support/dnsmasq'
+import type { DnsInstance } from '../support/dnsmasq'
 import { startDovecot, type DovecotInstance } from '../support/dovecot'
 import { makeHome, removeHome, requireBuild, startServe, type ServeProcess } from '../support/mailroom'
-import { startPostfix, type PostfixInstance } from '../support/postfix'
+import type { PostfixInstance } from '../support/postfix'
 import { playwrightRequirement } from '../support/requirements'
+import { startRemoteMx } from '../support/world'
 
 const requirement = playwrightRequirement(['root', 'postfix', 'dovecot', 'dnsmasq', 'chromium'], 'e2e walking skeleton')
 
@@ -20,8 +21,7 @@ test.describe('walking skeleton in the browser', () => {
 
   test.beforeAll(async () => {
     requireBuild()
-    dns = await startDns({ records: standardZone('127.0.0.2') })
-    postfix = await startPostfix({ address: '127.0.0.2', domains: ['remote.test'] })
+    ;({ dns, postfix } = await startRemoteMx())
     dovecot = await startDovecot({ address: '127.0.0.1' })
     await dovecot.deliver('alice', 'From: Carol <carol@remote.test>\r\nTo: alice@imap.test\r\nSubject: Welcome to Mailroom\r\nDate: Wed, 25 Nov 2026 09:00:00 +0000\r\n\r\nThis message came in through Dovecot LMTP.\r\nRead it in the reader pane.\r\n')
     home = await makeHome({ dnsServer: dns.server, imapPort: dovecot.imapPort })

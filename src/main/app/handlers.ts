@@ -1,7 +1,7 @@
 // The IPC handlers: one function per contract call, each a thin step into a service.
-import { userInfo } from 'node:os'
 import type { Handlers } from '../ipc/dispatch'
 import type { Config } from '../config/schema'
+import { localAddress } from '../config/identity'
 import type { ImapReader } from '../imap/reader'
 import type { QueueService } from '../queue/service'
 import { composeMessage } from '../submission/compose'
@@ -16,10 +16,6 @@ export interface HandlerDeps {
   queue: QueueService
   imap: ImapReader
   clock: Clock
-}
-
-export function localAddress(config: Config): string {
-  return `${userInfo().username}@${config.hostname}`
 }
 
 export function createHandlers({ mode, config, queue, imap, clock }: HandlerDeps): Handlers {

@@ -1,7 +1,7 @@
 // `mailroom sendmail`: validates the message, commits it to the spool itself (no daemon needed), then nudges a running daemon.
-import { userInfo } from 'node:os'
 import { EX } from '../../shared/error-codes'
 import { AppError } from '../../shared/result'
+import { localAddress } from '../config/identity'
 import { loadConfig } from '../config/load'
 import { pathsFor, resolveHome } from '../config/paths'
 import { CONTROL_FLUSH_TIMEOUT_MS } from '../config/timeouts'
@@ -48,7 +48,7 @@ async function submit(program: string, args: SendmailArgs): Promise<number> {
   const now = systemClock.now()
   const prepared = prepareMessage(raw, {
     hostname: config.hostname,
-    sender: args.sender ?? `${userInfo().username}@${config.hostname}`,
+    sender: args.sender ?? localAddress(config),
     recipients: args.recipients,
     extractRecipients: args.extractRecipients,
     ignoreDots: args.ignoreDots,

@@ -2,11 +2,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { OutboxMessage } from '../../../src/shared/contract'
 import { stopAll } from '../../support/cleanup'
-import { standardZone, startDns, type DnsInstance } from '../../support/dnsmasq'
+import type { DnsInstance } from '../../support/dnsmasq'
 import { startDovecot, type DovecotInstance } from '../../support/dovecot'
-import { makeHome, removeHome, requireBuild, spoolFiles, startServe, type ServeProcess } from '../../support/mailroom'
-import { startPostfix, type PostfixInstance } from '../../support/postfix'
+import { makeHome, removeHome, requireBuild, spoolFiles, type ServeProcess } from '../../support/mailroom'
+import type { PostfixInstance } from '../../support/postfix'
 import { describeWithServers } from '../../support/requirements'
+import { startRemoteMx, openUiSession, type UiSession } from '../../support/world'
 import { connectWs, type WsClient } from '../../support/ws-client'
 
 describeWithServers('browser mode: WebSocket transport → spool → Postfix, and IMAP reading from Dovecot', ['root', 'postfix', 'dnsmasq', 'dovecot'], () => {
@@ -14,22 +15,21 @@ describeWithServers('browser mode: WebSocket transport → spool → Postfix, an
   let postfix: PostfixInstance
   let dovecot: DovecotInstance
   let home: string
+  let session: UiSession
   let serve: ServeProcess
   let client: WsClient
 
   beforeAll(async () => {
     requireBuild()
-    dns = await startDns({ records: standardZone('127.0.0.2') })
-    postfix = await startPostfix({ address: '127.0.0.2', domains: ['remote.test'] })
+    ;({ dns, postfix } = await startRemoteMx())
     dovecot = await startDovecot({ address: '127.0.0.1' })
     await dovecot.deliver('alice', 'From: Carol <carol@remote.test>\r\nTo: alice@imap.test\r\nSubject: Seeded by LMTP\r\nMessage-ID: <seed-1@remote.test>\r\nDate: Wed, 25 Nov 2026 10:00:00 +0000\r\n\r\nThis message was seeded through LMTP.\r\n')
     home = await makeHome({ dnsServer: dns.server, imapPort: dovecot.imapPort })
-    serve = await startServe(home)
-    client = await connectWs(serve.origin, serve.token)
+    session = await openUiSession(home)
+    ;({ serve, client } = session)
   })
   afterAll(async () => {
-    client?.close()
-    await serve?.stop()
+    await session?.close()
     await stopAll()
     if (home !== undefined) await removeHome(home)
   })
@@ -90,7 +90,7 @@ describeWithServers('browser mode: WebSocket transport → spool → Postfix, an
 describeWithServers('IMAP errors reach the UI as clear messages', ['root', 'dovecot'], () => {
   let dovecot: DovecotInstance
   let home: string
-  let serve: ServeProcess
+  let session: UiSession
   let client: WsClient
 
   beforeAll(async () => {
@@ -100,12 +100,11 @@ describeWithServers('IMAP errors reach the UI as clear messages', ['root', 'dove
       { id: 'badpass', email: 'alice@imap.test', imap: { host: '127.0.0.1', port: dovecot.imapPort, security: 'none', user: 'alice', password: 'wrong' } },
       { id: 'down', email: 'bob@imap.test', imap: { host: '127.0.0.1', port: 1, security: 'none', user: 'bob', password: 'secret' } }
     ] } })
-    serve = await startServe(home)
-    client = await connectWs(serve.origin, serve.token)
+    session = await openUiSession(home)
+    ;({ client } = session)
   })
   afterAll(async () => {
-    client?.close()
-    await serve?.stop()
+    await session?.close()
     await stopAll()
     if (home !== undefined) await removeHome(home)
   })

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest'
 import { stopAll } from '../../support/cleanup'
-import { standardZone, startDns, type DnsInstance } from '../../support/dnsmasq'
+import type { DnsInstance } from '../../support/dnsmasq'
 import { BIN, makeHome, removeHome, requireBuild, runCli, spoolFiles } from '../../support/mailroom'
-import { startPostfix, type PostfixInstance } from '../../support/postfix'
+import type { PostfixInstance } from '../../support/postfix'
 import { describeWithServers } from '../../support/requirements'
+import { startRemoteMx } from '../../support/world'
 
 const message = (to: string, subject = 'Walking skeleton'): string =>
   `From: Alice <alice@mailroom.test>\nTo: ${to}\nSubject: ${subject}\n\nHello from the sendmail door.\n`
@@ -20,8 +21,7 @@ describeWithServers('sendmail → spool → direct MX delivery to Postfix', ['ro
 
   beforeAll(async () => {
     requireBuild()
-    dns = await startDns({ records: standardZone('127.0.0.2') })
-    postfix = await startPostfix({ address: '127.0.0.2', domains: ['remote.test'], access: { 'later@remote.test': '450 4.2.0 try again later' } })
+    ;({ dns, postfix } = await startRemoteMx({ 'later@remote.test': '450 4.2.0 try again later' }))
   })
   afterAll(() => stopAll())
   beforeEach(async () => {

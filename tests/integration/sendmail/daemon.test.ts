@@ -4,10 +4,11 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { stopAll } from '../../support/cleanup'
-import { standardZone, startDns, type DnsInstance } from '../../support/dnsmasq'
+import type { DnsInstance } from '../../support/dnsmasq'
 import { BIN, makeHome, removeHome, requireBuild, runCli } from '../../support/mailroom'
-import { startPostfix, type PostfixInstance } from '../../support/postfix'
+import type { PostfixInstance } from '../../support/postfix'
 import { describeWithServers } from '../../support/requirements'
+import { startRemoteMx } from '../../support/world'
 
 function startDaemon(home: string): Promise<{ child: ChildProcess; stop(): Promise<number | null> }> {
   return new Promise((resolve, reject) => {
@@ -38,8 +39,7 @@ describeWithServers('mailroom daemon runs the queue', ['root', 'postfix', 'dnsma
 
   beforeAll(async () => {
     requireBuild()
-    dns = await startDns({ records: standardZone('127.0.0.2') })
-    postfix = await startPostfix({ address: '127.0.0.2', domains: ['remote.test'], access: { 'later@remote.test': '450 4.2.0 try again later' } })
+    ;({ dns, postfix } = await startRemoteMx({ 'later@remote.test': '450 4.2.0 try again later' }))
     home = await makeHome({ dnsServer: dns.server })
   })
   afterAll(async () => {
