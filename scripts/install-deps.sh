@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the integration and e2e tests need (Postfix, Dovecot, dnsmasq, Chromium), when missing and run as root.
 set -euo pipefail
-PACKAGES=(postfix dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-managesieved dnsmasq-base chromium xvfb openssl iproute2 procps)
+PACKAGES=(postfix dovecot-imapd dovecot-lmtpd dovecot-sieve dovecot-managesieved dnsmasq-base chromium xvfb openssl iproute2 procps strace)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

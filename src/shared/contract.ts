@@ -22,11 +22,22 @@ export type SmtpReplyInfo = z.infer<typeof smtpReply>
 
 export const outboxRecipient = z.object({
   address: z.string(),
+  /** The recipient as first submitted (before alias/.forward expansion). */
+  original: z.string().optional(),
   state: recipientState,
   attempts: z.number().int(),
   lastReply: smtpReply.nullable(),
   nextAttemptAt: z.number().nullable()
 })
+
+/** Why a message in hold/ is there: held by the user (hold/release), or frozen (by the user, or by the system for a bounce that cannot be delivered; freeze/thaw). */
+export const holdInfo = z.object({
+  kind: z.enum(['hold', 'freeze']),
+  by: z.enum(['user', 'system']),
+  reason: z.string(),
+  at: z.number()
+})
+export type HoldInfo = z.infer<typeof holdInfo>
 
 /** queued/deferred/hold are spool directories; sent/failed are finished messages kept for the view. */
 export const outboxState = z.enum(['queued', 'deferred', 'hold', 'sent', 'failed'])
@@ -40,7 +51,11 @@ export const outboxMessage = z.object({
   subject: z.string(),
   size: z.number().int(),
   state: outboxState,
-  recipients: z.array(outboxRecipient)
+  recipients: z.array(outboxRecipient),
+  messageId: z.string().nullable().optional(),
+  /** Not before this time (send later, undo send), ms. */
+  notBefore: z.number().nullable().optional(),
+  hold: holdInfo.nullable().optional()
 })
 export type OutboxMessage = z.infer<typeof outboxMessage>
 
@@ -73,6 +88,24 @@ export const messageView = z.object({
 export type MessageView = z.infer<typeof messageView>
 
 const empty = z.object({}).strict()
+const messageRef = z.object({ id: z.string().min(1).max(64) }).strict()
+
+/** The queue's fill level against its limits, and whether delivery is paused because the network is down. */
+export const queueStatus = z.object({
+  messages: z.number().int(),
+  bytes: z.number(),
+  queued: z.number().int(),
+  deferred: z.number().int(),
+  hold: z.number().int(),
+  corrupt: z.number().int(),
+  limits: z.object({ maxMessages: z.number().int(), maxBytes: z.number(), minFreeDisk: z.number() }),
+  freeDisk: z.number().nullable(),
+  /** The limit that makes the queue refuse new mail right now, in words; null when it accepts. */
+  refusing: z.string().nullable(),
+  /** Every recent attempt failed to resolve or connect: delivery waits for the network. */
+  offline: z.boolean()
+})
+export type QueueStatus = z.infer<typeof queueStatus>
 
 export const calls = {
   'app.info': {
@@ -91,11 +124,31 @@ export const calls = {
       cc: z.array(emailAddress).default([]),
       bcc: z.array(emailAddress).default([]),
       subject: z.string().max(998).refine((s) => !/[\r\n]/.test(s), 'the subject cannot contain line breaks'),
-      text: z.string().max(25 * 1024 * 1024)
+      text: z.string().max(25 * 1024 * 1024),
+      /** Send later: not before this time (ms since the epoch). */
+      sendAt: z.number().int().min(0).nullable().default(null),
+      /** Hold the message back for queue.undoSendSeconds so the UI can undo it (ignored with sendAt). */
+      undo: z.boolean().default(false)
     }).strict(),
-    result: z.object({ id: z.string() })
+    /** notBefore: when the message will first be tried (undo deadline or send-later time), null: now. */
+    result: z.object({ id: z.string(), notBefore: z.number().nullable() })
   },
   'outbox.list': { args: empty, result: z.array(outboxMessage) },
+  'outbox.status': { args: empty, result: queueStatus },
+  /** Hold a message: no attempts until released. */
+  'outbox.hold': { args: messageRef, result: outboxMessage },
+  'outbox.release': { args: messageRef, result: outboxMessage },
+  /** Freeze: like hold, and the lifetime clock is stopped; thaw resumes it. */
+  'outbox.freeze': { args: messageRef, result: outboxMessage },
+  'outbox.thaw': { args: messageRef, result: outboxMessage },
+  /** Try every waiting recipient now, ignoring retry times and send-later. */
+  'outbox.retry': { args: messageRef, result: outboxMessage },
+  /** Remove a message; with notifySender, the sender gets a DSN for the recipients not yet delivered. */
+  'outbox.delete': { args: z.object({ id: z.string().min(1).max(64), notifySender: z.boolean().default(false) }).strict(), result: z.object({ id: z.string(), deleted: z.literal(true) }) },
+  /** Undo send: removes a message whose undo/send-later time has not come yet; refused once delivery started. */
+  'outbox.undo': { args: messageRef, result: z.object({ id: z.string(), deleted: z.literal(true) }) },
+  /** Replace the recipients of a held message (delivered ones stay as they are). */
+  'outbox.editRecipients': { args: z.object({ id: z.string().min(1).max(64), recipients: z.array(emailAddress).min(1, 'keep at least one recipient') }).strict(), result: outboxMessage },
   'accounts.list': { args: empty, result: z.array(accountSummary) },
   'mail.list': {
     args: z.object({
@@ -113,7 +166,11 @@ export const calls = {
 
 export const events = {
   /** A message in the outbox changed state (or finished: state sent/failed). */
-  'outbox.changed': outboxMessage
+  'outbox.changed': outboxMessage,
+  /** A message left the queue without being delivered (deleted or undone). */
+  'outbox.removed': z.object({ id: z.string() }),
+  /** The queue's fill level or online state changed. */
+  'queue.status': queueStatus
 } as const
 
 export type CallName = keyof typeof calls

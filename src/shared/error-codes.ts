@@ -26,6 +26,7 @@ export const errorCodes = {
   QUEUE_FULL: { exit: EX.TEMPFAIL, temporary: true, summary: 'The outbox is full' },
   SPOOL_IO: { exit: EX.TEMPFAIL, temporary: true, summary: 'The outbox could not be written' },
   QUEUE_BUSY: { exit: EX.TEMPFAIL, temporary: true, summary: 'Another queue runner is active' },
+  INVALID_STATE: { exit: EX.UNAVAILABLE, temporary: false, summary: 'The item is not in a state that allows this operation' },
   NOT_FOUND: { exit: EX.NOINPUT, temporary: false, summary: 'The item does not exist' },
   ACCOUNT_NOT_FOUND: { exit: EX.CONFIG, temporary: false, summary: 'No such account' },
   IMAP_CONNECT: { exit: EX.TEMPFAIL, temporary: true, summary: 'The mail server could not be reached' },

@@ -1,7 +1,7 @@
 // The spool envelope (versioned JSON beside the immutable data file): schema, parsing, and pure helpers over its state.
 // Never put message content here: the envelope is rewritten on every attempt, the data file never is.
 import { z } from 'zod'
-import { recipientState, smtpReply, type OutboxMessage, type OutboxState } from '../../shared/contract'
+import { holdInfo, recipientState, smtpReply, type OutboxMessage, type OutboxState } from '../../shared/contract'
 import { isQueueId } from './ids'
 
 export const ENVELOPE_VERSION = 1
@@ -47,6 +47,12 @@ export const envelopeSchema = z.object({
   /** Incremented on every rewrite; recovery keeps the highest when a message is found in two directories. */
   seq: z.number().int().min(0),
   dsn: dsnOptions.optional(),
+  /** Why the message is in hold/ (user hold, or frozen); null otherwise. Frozen time does not count towards the lifetime. */
+  hold: holdInfo.nullable().default(null),
+  /** Total ms spent frozen, added to the lifetime deadline. */
+  frozenMs: z.number().min(0).default(0),
+  /** Set once the sender got the delay warning for this message (one warning per message). */
+  warnedAt: z.number().nullable().default(null),
   recipients: z.array(envelopeRecipient).min(1)
 })
 export type Envelope = z.infer<typeof envelopeSchema>
@@ -98,11 +104,13 @@ export function allFinal(env: Envelope): boolean {
 }
 
 /**
- * The directory an envelope belongs in: hold if any recipient is held, else deferred if any is deferred
+ * The directory an envelope belongs in: hold if the message is held or frozen (even when every recipient is final:
+ * a frozen bounce stays visible), else hold if any recipient is held, else deferred if any is deferred
  * (or pending after an earlier attempt), else queued if any is pending and never tried; null when every
  * recipient is final (the message is about to leave the queue; it stays where it is).
  */
 export function stateDirFor(env: Envelope): SpoolDir | null {
+  if (env.hold !== null) return 'hold'
   const states = env.recipients.filter((r) => !isFinal(r))
   if (states.length === 0) return null
   if (states.some((r) => r.state === 'held')) return 'hold'
@@ -125,8 +133,12 @@ export function toOutboxMessage(env: Envelope, state: OutboxState): OutboxMessag
     subject: env.subject,
     size: env.size,
     state,
+    messageId: env.messageId,
+    notBefore: env.notBefore,
+    hold: env.hold,
     recipients: env.recipients.map((r) => ({
       address: r.address,
+      original: r.original,
       state: r.state,
       attempts: r.attempts,
       lastReply: r.lastReply,
