@@ -18,6 +18,12 @@ export interface HandlerDeps {
   clock: Clock
 }
 
+/** Send later wins; otherwise an undoable send waits undoSendSeconds; null: try at once. */
+export function firstAttemptAt(input: { sendAt: number | null; undo: boolean }, undoSendSeconds: number, now: number): number | null {
+  if (input.sendAt !== null) return input.sendAt > now ? input.sendAt : null
+  return input.undo && undoSendSeconds > 0 ? now + undoSendSeconds * 1000 : null
+}
+
 export function createHandlers({ mode, config, queue, imap, clock }: HandlerDeps): Handlers {
   return {
     'app.info': async () => ({
@@ -28,17 +34,34 @@ export function createHandlers({ mode, config, queue, imap, clock }: HandlerDeps
     }),
     'compose.send': async (input) => {
       const account = config.accounts.find((a) => a.email.toLowerCase() === input.from.toLowerCase())
-      const prepared = await composeMessage(input, { hostname: config.hostname, now: clock.now(), ...(account?.name !== undefined ? { fromName: account.name } : {}) })
+      const now = clock.now()
+      const prepared = await composeMessage(input, { hostname: config.hostname, now, ...(account?.name !== undefined ? { fromName: account.name } : {}) })
       return queue.submit({
         data: prepared.data,
         sender: prepared.sender,
         recipients: prepared.recipients.map((address) => ({ address })),
         origin: 'ui',
         messageId: prepared.messageId,
-        subject: prepared.subject
+        subject: prepared.subject,
+        notBefore: firstAttemptAt(input, config.queue.undoSendSeconds, now)
       })
     },
     'outbox.list': () => queue.list(),
+    'outbox.status': () => queue.status(),
+    'outbox.hold': ({ id }) => queue.hold(id),
+    'outbox.release': ({ id }) => queue.release(id),
+    'outbox.freeze': ({ id }) => queue.freeze(id),
+    'outbox.thaw': ({ id }) => queue.thaw(id),
+    'outbox.retry': ({ id }) => queue.retryNow(id),
+    'outbox.delete': async ({ id, notifySender }) => {
+      await queue.remove(id, { notifySender })
+      return { id, deleted: true as const }
+    },
+    'outbox.undo': async ({ id }) => {
+      await queue.undo(id)
+      return { id, deleted: true as const }
+    },
+    'outbox.editRecipients': ({ id, recipients }) => queue.editRecipients(id, recipients),
     'accounts.list': async () => config.accounts.map((a) => ({ id: a.id, email: a.email, ...(a.name !== undefined ? { name: a.name } : {}) })),
     'mail.list': ({ accountId, mailbox, limit }) => imap.list(accountId, mailbox, limit),
     'mail.read': ({ accountId, mailbox, uid }) => imap.read(accountId, mailbox, uid)

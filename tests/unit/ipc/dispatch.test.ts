@@ -10,8 +10,17 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
   }
   return {
     'app.info': async () => ({ version: '1', mode: 'browser', hostname: 'h', defaultFrom: 'a@h' }),
-    'compose.send': async () => ({ id: 'ID1' }),
+    'compose.send': async () => ({ id: 'ID1', notBefore: null }),
     'outbox.list': async () => [],
+    'outbox.status': unused,
+    'outbox.hold': unused,
+    'outbox.release': unused,
+    'outbox.freeze': unused,
+    'outbox.thaw': unused,
+    'outbox.retry': unused,
+    'outbox.delete': unused,
+    'outbox.undo': unused,
+    'outbox.editRecipients': unused,
     'accounts.list': async () => [],
     'mail.list': unused,
     'mail.read': unused,
@@ -26,7 +35,7 @@ describe('createDispatcher', () => {
   })
 
   it('validates arguments before the handler runs and names the field', async () => {
-    const send = vi.fn(async () => ({ id: 'x' }))
+    const send = vi.fn(async () => ({ id: 'x', notBefore: null }))
     const dispatch = createDispatcher(handlers({ 'compose.send': send }))
     const result = await dispatch('compose.send', { from: 'alice@x.test', to: ['not an address'], subject: 's', text: 't' })
     expect(result.ok).toBe(false)
@@ -49,9 +58,15 @@ describe('createDispatcher', () => {
   })
 
   it('passes parsed arguments with defaults to the handler', async () => {
-    const send = vi.fn(async () => ({ id: 'x' }))
+    const send = vi.fn(async () => ({ id: 'x', notBefore: null }))
     await createDispatcher(handlers({ 'compose.send': send }))('compose.send', { from: 'alice@x.test', to: ['b@y.test'], subject: 's', text: 't' })
-    expect(send).toHaveBeenCalledWith({ from: 'alice@x.test', to: ['b@y.test'], cc: [], bcc: [], subject: 's', text: 't' })
+    expect(send).toHaveBeenCalledWith({ from: 'alice@x.test', to: ['b@y.test'], cc: [], bcc: [], subject: 's', text: 't', sendAt: null, undo: false })
+  })
+
+  it('refuses a delete without an id and an edit that removes every recipient', async () => {
+    expect(await createDispatcher(handlers())('outbox.delete', { notifySender: true })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
+    const edit = await createDispatcher(handlers())('outbox.editRecipients', { id: 'X', recipients: [] })
+    expect(edit).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('keep at least one recipient') } })
   })
 
   it('turns AppError into its code and anything else into INTERNAL', async () => {
