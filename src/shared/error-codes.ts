@@ -25,6 +25,7 @@ export const errorCodes = {
   CONFIG_INVALID: { exit: EX.CONFIG, temporary: false, summary: 'The configuration file is invalid' },
   QUEUE_FULL: { exit: EX.TEMPFAIL, temporary: true, summary: 'The outbox is full' },
   SPOOL_IO: { exit: EX.TEMPFAIL, temporary: true, summary: 'The outbox could not be written' },
+  MAILBOX_IO: { exit: EX.TEMPFAIL, temporary: true, summary: 'The local mailbox could not be written' },
   QUEUE_BUSY: { exit: EX.TEMPFAIL, temporary: true, summary: 'Another queue runner is active' },
   INVALID_STATE: { exit: EX.UNAVAILABLE, temporary: false, summary: 'The item is not in a state that allows this operation' },
   NOT_FOUND: { exit: EX.NOINPUT, temporary: false, summary: 'The item does not exist' },
