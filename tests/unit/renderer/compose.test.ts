@@ -62,16 +62,17 @@ describe('compose store', () => {
     expect(compose.visibleErrors.to).toBe('Add at least one recipient')
   })
 
-  it('sends parsed recipient lists, then clears the form and returns the id', async () => {
-    const transport = new FakeTransport().handle('compose.send', () => ok({ id: 'Q123' }))
+  it('sends parsed recipient lists, then clears the form and returns the id with the draft', async () => {
+    const transport = new FakeTransport().handle('compose.send', () => ok({ id: 'Q123', notBefore: null }))
     const { pinia } = createHarness(transport)
     const compose = useComposeStore(pinia)
-    Object.assign(compose.form, { from: ' me@example.org ', to: 'a@example.org, b@example.net', cc: 'c@example.com', subject: 'Report', body: 'Text\n' })
+    const filled = { from: ' me@example.org ', to: 'a@example.org, b@example.net', cc: 'c@example.com', bcc: '', subject: 'Report', body: 'Text\n' }
+    Object.assign(compose.form, filled)
 
-    expect(await compose.send()).toBe('Q123')
+    expect(await compose.send()).toEqual({ id: 'Q123', notBefore: null, draft: filled })
 
     expect(transport.callsTo('compose.send')).toEqual([
-      { from: 'me@example.org', to: ['a@example.org', 'b@example.net'], cc: ['c@example.com'], bcc: [], subject: 'Report', text: 'Text\n' }
+      { from: 'me@example.org', to: ['a@example.org', 'b@example.net'], cc: ['c@example.com'], bcc: [], subject: 'Report', text: 'Text\n', sendAt: null, undo: false }
     ])
     expect(compose.form.to).toBe('')
     expect(compose.form.subject).toBe('')
@@ -86,8 +87,24 @@ describe('compose store', () => {
 
     expect(await compose.send()).toBeNull()
 
-    expect(compose.serverError).toBe('The outbox is full (1000 messages); try again later')
+    expect(compose.serverError).toBe(
+      'The outbox is full (1000 messages); try again later. Your message is still here: send it again once some mail has gone out.'
+    )
+  })
+
+  it('does not repeat the limit the sentence already names, nor its final period', async () => {
+    const transport = new FakeTransport().handle('compose.send', () =>
+      fail('QUEUE_FULL', 'The outbox is full: 3 messages (queue.maxMessages is 3). Nothing was queued; try again later.', { limit: 'queue.maxMessages' })
+    )
+    const { pinia } = createHarness(transport)
+    const compose = useComposeStore(pinia)
+    Object.assign(compose.form, { from: 'me@example.org', to: 'a@example.org', subject: 'S', body: 'B' })
+    await compose.send()
+    expect(compose.serverError).toBe(
+      'The outbox is full: 3 messages (queue.maxMessages is 3). Nothing was queued; try again later. Your message is still here: send it again once some mail has gone out.'
+    )
     expect(compose.form.to).toBe('a@example.org')
+    expect(compose.form.body).toBe('B')
   })
 
   it('warns that the message may be queued when the link broke after the request left', async () => {
@@ -156,8 +173,8 @@ describe('ComposeView', () => {
     expect(useNavStore(view.pinia).route).toEqual({ name: 'start' })
   })
 
-  it('sends the parsed lists and goes to the Outbox on success', async () => {
-    const transport = new FakeTransport().handle('compose.send', () => ok({ id: 'Q1' }))
+  it('sends the parsed lists with an undo window and goes to the Outbox on success', async () => {
+    const transport = new FakeTransport().handle('compose.send', () => ok({ id: 'Q1', notBefore: null }))
     const view = mount(ComposeView, transport)
     unmount = view.unmount
     typeInto(byTestId(view.root, 'compose-from'), 'me@example.org')
@@ -169,7 +186,7 @@ describe('ComposeView', () => {
     await settle()
 
     expect(transport.callsTo('compose.send')).toEqual([
-      { from: 'me@example.org', to: ['a@example.org', 'b@example.org'], cc: ['c@example.org'], bcc: [], subject: 'Hello', text: 'Body text' }
+      { from: 'me@example.org', to: ['a@example.org', 'b@example.org'], cc: ['c@example.org'], bcc: [], subject: 'Hello', text: 'Body text', sendAt: null, undo: true }
     ])
     expect(useNavStore(view.pinia).route).toEqual({ name: 'outbox' })
   })

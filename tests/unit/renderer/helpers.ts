@@ -1,5 +1,6 @@
 // Test doubles for the renderer: a scripted fake Transport, an app + Pinia harness with a Backend, DOM helpers.
 import { createPinia, type Pinia } from 'pinia'
+import { vi } from 'vitest'
 import { createApp, nextTick, type App, type Component } from 'vue'
 import { createClient, type Transport } from '@shared/client'
 import type { CallArgs, CallName, CallResult, EventName, EventPayload } from '@shared/contract'
@@ -86,12 +87,19 @@ export function mount(
   }
 }
 
-/** Lets pending promises (fake calls) and Vue's render queue run. */
+/** Lets pending promises (fake calls) and Vue's render queue run; with fake timers it moves them by 0 ms, never past a due timer. */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 3; i += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 0))
+    if (vi.isFakeTimers()) await vi.advanceTimersByTimeAsync(0)
+    else await new Promise((resolve) => setTimeout(resolve, 0))
     await nextTick()
   }
+}
+
+/** With fake timers: moves the clock on by `ms` (timers fire on the way), then lets Vue render. */
+export async function advance(ms: number): Promise<void> {
+  await vi.advanceTimersByTimeAsync(ms)
+  await settle()
 }
 
 export function byTestId<T extends Element = HTMLElement>(root: ParentNode, id: string): T | null {

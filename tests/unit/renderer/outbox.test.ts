@@ -1,15 +1,25 @@
 // Outbox: the list from outbox.list, live upserts from 'outbox.changed', and the badge of messages still waiting.
 import { afterEach, describe, expect, it } from 'vitest'
 import type { OutboxMessage } from '@shared/contract'
+import type { QueueStatus } from '@shared/contract'
 import { fail, ok, type Result } from '@shared/result'
 import NavSidebar from '../../../src/renderer/src/components/NavSidebar.vue'
 import { useAppStore } from '../../../src/renderer/src/stores/app'
 import { useOutboxStore } from '../../../src/renderer/src/stores/outbox'
+import QueueBanner from '../../../src/renderer/src/components/QueueBanner.vue'
 import OutboxView from '../../../src/renderer/src/views/OutboxView.vue'
 import { allByTestId, byTestId, createHarness, FakeTransport, mount, settle } from './helpers'
 
 function message(id: string, state: OutboxMessage['state'], createdAt: number, recipients: OutboxMessage['recipients'] = []): OutboxMessage {
   return { id, createdAt, origin: 'ui', sender: 'me@example.org', subject: `Subject ${id}`, size: 100, state, recipients }
+}
+
+function status(over: Partial<QueueStatus> = {}): QueueStatus {
+  return {
+    messages: 0, bytes: 0, queued: 0, deferred: 0, hold: 0, corrupt: 0,
+    limits: { maxMessages: 1000, maxBytes: 1e9, minFreeDisk: 1e8 }, freeDisk: 5e9, refusing: null, offline: false,
+    ...over
+  }
 }
 
 const pending = (address: string): OutboxMessage['recipients'][number] => ({ address, state: 'pending', attempts: 0, lastReply: null, nextAttemptAt: null })
@@ -57,6 +67,42 @@ describe('outbox store', () => {
     await loading
     expect(outbox.get('a')?.state).toBe('sent')
     expect(outbox.get('b')?.state).toBe('queued')
+  })
+
+  it('drops a message on outbox.removed, also when the event beats the list', async () => {
+    let answer: (r: Result<OutboxMessage[]>) => void = () => {}
+    const transport = new FakeTransport().handle('outbox.list', () => new Promise((resolve) => (answer = resolve)))
+    const { pinia } = createHarness(transport)
+    const outbox = useOutboxStore(pinia)
+    const loading = outbox.load()
+    transport.emit('outbox.removed', { id: 'a' })
+    answer(ok([message('a', 'queued', 1), message('b', 'queued', 2)]))
+    await loading
+    expect(outbox.messages.map((m) => m.id)).toEqual(['b'])
+
+    transport.emit('outbox.removed', { id: 'b' })
+    expect(outbox.messages).toEqual([])
+    expect(outbox.activeCount).toBe(0)
+  })
+
+  it('reads outbox.status and follows queue.status events', async () => {
+    const transport = new FakeTransport().reply('outbox.status', status({ messages: 3 }))
+    const { pinia } = createHarness(transport)
+    const outbox = useOutboxStore(pinia)
+    await outbox.loadStatus()
+    expect(outbox.status?.messages).toBe(3)
+    transport.emit('queue.status', status({ messages: 4, offline: true }))
+    expect(outbox.status?.offline).toBe(true)
+  })
+
+  it('keeps quiet when the status cannot be read (no toast; the banner is a hint)', async () => {
+    const transport = new FakeTransport().handle('outbox.status', () => fail('INTERNAL', 'boom'))
+    const { pinia } = createHarness(transport)
+    const outbox = useOutboxStore(pinia)
+    await outbox.loadStatus()
+    expect(outbox.status).toBeNull()
+    expect(outbox.statusError?.code).toBe('INTERNAL')
+    expect(useAppStore(pinia).toast).toBeNull()
   })
 
   it('reports a failed load as an error toast', async () => {
@@ -112,7 +158,7 @@ describe('outbox views', () => {
       ['bob@example.net', 'deferred']
     ])
     expect(chips[1]?.textContent).toContain('The server asked us to try again later (greylisting).')
-    expect(chips[1]?.textContent).toContain('next attempt in 5 min')
+    expect(chips[1]?.textContent).toContain('next try in 5 min')
 
     transport.emit('outbox.changed', message('m1', 'sent', 1, [{ ...pending('alice@example.org'), state: 'sent' }, { ...deferred, state: 'sent', nextAttemptAt: null }]))
     await settle()
@@ -125,5 +171,57 @@ describe('outbox views', () => {
     unmount = view.unmount
     await settle()
     expect(view.root.textContent).toContain('The outbox is empty.')
+  })
+})
+
+describe('queue banner', () => {
+  let unmount: (() => void) | undefined
+  afterEach(() => unmount?.())
+
+  it('is absent while the queue accepts mail and is online', async () => {
+    const transport = new FakeTransport()
+    const view = mount(QueueBanner, transport)
+    unmount = view.unmount
+    transport.emit('queue.status', status({ messages: 2, queued: 2 }))
+    await settle()
+    expect(byTestId(view.root, 'queue-banner')).toBeNull()
+  })
+
+  it('says the queue refuses mail, naming the limit', async () => {
+    const transport = new FakeTransport()
+    const view = mount(QueueBanner, transport)
+    unmount = view.unmount
+    transport.emit('queue.status', status({ messages: 1000, refusing: '1000 messages (queue.maxMessages is 1000)' }))
+    await settle()
+    const banner = byTestId(view.root, 'queue-banner')
+    expect(banner?.dataset.state).toBe('refusing')
+    expect(banner?.getAttribute('role')).toBe('alert')
+    expect(banner?.textContent).toContain('The outbox is not accepting new mail: 1000 messages (queue.maxMessages is 1000). Messages already queued')
+  })
+
+  it('shows a refusal that is already a whole sentence once, without a double period', async () => {
+    const transport = new FakeTransport()
+    const view = mount(QueueBanner, transport)
+    unmount = view.unmount
+    transport.emit('queue.status', status({ messages: 1, refusing: 'The outbox is full: 1 message (queue.maxMessages is 1). Nothing was queued; try again later.' }))
+    await settle()
+    expect(byTestId(view.root, 'queue-banner')?.textContent?.trim()).toBe(
+      'The outbox is full: 1 message (queue.maxMessages is 1). Nothing was queued; try again later. Messages already queued are kept and will be sent.'
+    )
+  })
+
+  it('says how many messages wait for the network when offline', async () => {
+    const transport = new FakeTransport()
+    const view = mount(QueueBanner, transport)
+    unmount = view.unmount
+    transport.emit('queue.status', status({ messages: 5, queued: 1, deferred: 3, hold: 1, offline: true }))
+    await settle()
+    const banner = byTestId(view.root, 'queue-banner')
+    expect(banner?.dataset.state).toBe('offline')
+    expect(banner?.textContent?.trim()).toBe('Waiting for the network – 4 messages will be sent when you are back online.')
+
+    transport.emit('queue.status', status({ messages: 5, queued: 1, deferred: 3, hold: 1, offline: false }))
+    await settle()
+    expect(byTestId(view.root, 'queue-banner')).toBeNull()
   })
 })

@@ -12,7 +12,7 @@ export function useBootstrap(): void {
   const nav = useNavStore()
 
   async function loadAll(): Promise<void> {
-    await Promise.all([app.loadInfo(), outbox.load(), mail.loadAccounts()])
+    await Promise.all([app.loadInfo(), outbox.load(), outbox.loadStatus(), mail.loadAccounts()])
     if (nav.route.name === 'start') {
       const first = mail.accounts[0]
       nav.go(first ? { name: 'inbox', accountId: first.id } : { name: 'outbox' })

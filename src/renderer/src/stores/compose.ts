@@ -1,4 +1,4 @@
-// The compose form: field state, per-field validation (checkAddress), compose.send, the server's refusal shown as is.
+// The compose form: field state, per-field validation (checkAddress), compose.send (now, with undo, or later), refusals in words.
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, watch } from 'vue'
 import type { CallArgs } from '@shared/contract'
@@ -43,10 +43,35 @@ export function validateCompose(form: ComposeForm): FieldErrors {
   return errors
 }
 
+/** How to send: now with an undo window (the default of the Send button), or not before `sendAt`. */
+export interface SendOptions {
+  undo?: boolean
+  sendAt?: number | null
+}
+
+/** What was queued: the id, when it will first be tried (undo deadline or send-later time), and the form as it was. */
+export interface SendOutcome {
+  id: string
+  notBefore: number | null
+  draft: ComposeForm
+}
+
+/** The limit named by the server, when it gave one in the details and not already in its sentence. */
+function limitOf(error: ErrorInfo): string | null {
+  const limit = error.details?.limit
+  return typeof limit === 'string' || typeof limit === 'number' ? String(limit) : null
+}
+
 /** The server's own message; when the link broke mid-call the message may be queued already, so say so. */
-function describeSendFailure(error: ErrorInfo): string {
+export function describeSendFailure(error: ErrorInfo): string {
   if (error.code === 'TRANSPORT_CLOSED' && error.details?.requestSent === true) {
     return `${error.message}. Check the Outbox before sending again: the message may already be queued.`
+  }
+  if (error.code === 'QUEUE_FULL') {
+    const limit = limitOf(error)
+    const sentence = error.message.trim().replace(/\.$/, '')
+    const named = limit !== null && !sentence.includes(limit) ? `${sentence} (limit: ${limit})` : sentence
+    return `${named}. Your message is still here: send it again once some mail has gone out.`
   }
   return error.message
 }
@@ -101,20 +126,35 @@ export const useComposeStore = defineStore('compose', () => {
     serverError.value = null
   }
 
-  /** Validates, sends, and on success clears the form and returns the queue id; null when nothing was queued. */
-  async function send(): Promise<string | null> {
+  /** Puts a draft back (undo send): the form shows exactly what was sent, with no errors yet. */
+  function restore(draft: ComposeForm): void {
+    Object.assign(form, draft)
+    for (const field of FIELDS) touched[field] = false
+    submitted.value = false
+    serverError.value = null
+  }
+
+  /**
+   * Validates, sends, and on success clears the form and returns what was queued (with the draft, for undo);
+   * null when nothing was queued (the reason is in visibleErrors or serverError, and the form is kept).
+   */
+  async function send(options: SendOptions = {}): Promise<SendOutcome | null> {
     if (sending.value) return null
     submitted.value = true
     serverError.value = null
     if (!valid.value) return null
+    const sendAt = options.sendAt ?? null
     const args: CallArgs<'compose.send'> = {
       from: recipients.value.from,
       to: recipients.value.to,
       cc: recipients.value.cc,
       bcc: recipients.value.bcc,
       subject: form.subject,
-      text: form.body
+      text: form.body,
+      sendAt,
+      undo: sendAt === null && options.undo === true
     }
+    const draft: ComposeForm = { ...form }
     sending.value = true
     try {
       const result = await backend.client.call('compose.send', args)
@@ -123,11 +163,11 @@ export const useComposeStore = defineStore('compose', () => {
         return null
       }
       reset()
-      return result.value.id
+      return { id: result.value.id, notBefore: result.value.notBefore ?? null, draft }
     } finally {
       sending.value = false
     }
   }
 
-  return { form, touched, submitted, sending, serverError, errors, visibleErrors, valid, recipients, touch, reset, send }
+  return { form, touched, submitted, sending, serverError, errors, visibleErrors, valid, recipients, touch, reset, restore, send }
 })

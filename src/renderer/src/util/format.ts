@@ -39,3 +39,17 @@ export function formatSize(bytes: number): string {
   }
   return `${value >= 10 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`
 }
+
+/** A countdown to a time in the future: "8 s", "4 min 05 s", "3 h 12 min", "2 days 4 h"; "0 s" once it has passed. */
+export function formatCountdown(ms: number, now: number = Date.now()): string {
+  const seconds = Math.max(0, Math.ceil((ms - now) / 1000))
+  if (seconds < 60) return `${seconds} s`
+  const minutes = Math.floor(seconds / 60)
+  if (minutes < 60) return `${minutes} min ${String(seconds % 60).padStart(2, '0')} s`
+  const hours = Math.floor(minutes / 60)
+  if (hours < 48) return `${hours} h ${minutes % 60} min`
+  return `${Math.floor(hours / 24)} days ${hours % 24} h`
+}
+
+/** ISO form for `<time datetime>`, so assistive tools and tests read the exact moment. */
+export const isoTime = (ms: number): string => new Date(ms).toISOString()
