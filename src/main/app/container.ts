@@ -5,6 +5,8 @@ import { loadConfig } from '../config/load'
 import { pathsFor, resolveHome, type Paths } from '../config/paths'
 import { DNS_QUERY_TIMEOUT_MS, DNS_TRIES } from '../config/timeouts'
 import { createDirectDeliverer } from '../delivery/direct'
+import { createRouter } from '../delivery/router'
+import { validateRoutes } from '../delivery/routes'
 import type { Deliverer } from '../delivery/types'
 import { createResolver, type MailResolver } from '../dns/resolver'
 import { ImapReader } from '../imap/reader'
@@ -12,7 +14,10 @@ import { startControlServer } from '../ipc/control'
 import { createDispatcher, type Dispatch } from '../ipc/dispatch'
 import { EventHub } from '../ipc/events'
 import { createLogger, type Logger } from '../log/logger'
-import { QueueService } from '../queue/service'
+import { loadLocalDomains } from '../local/domains'
+import { createNotifier } from '../notices/notifier'
+import { QueueService, queueOptionsFromSettings } from '../queue/service'
+import { AppError } from '../../shared/result'
 import { systemClock, type Clock } from './clock'
 import { createHandlers, type AppMode } from './handlers'
 
@@ -44,14 +49,34 @@ export interface App {
 export async function createApp(options: AppOptions): Promise<App> {
   const paths = pathsFor(options.home ?? resolveHome())
   const config = await loadConfig(paths.config)
+  validateRoutes(config, paths.config)
   await mkdir(paths.run, { recursive: true, mode: 0o700 })
   const clock = options.clock ?? systemClock
   const log = createLogger({ file: paths.maillog, stderr: options.logToStderr === true, now: () => clock.now() })
   const resolver = options.resolver ?? createResolver({ servers: config.dns.servers, timeoutMs: DNS_QUERY_TIMEOUT_MS, tries: DNS_TRIES })
-  const deliverer = options.deliverer ?? createDirectDeliverer({ resolver, hostname: config.hostname, allowLoopback: config.dns.allowLoopback, log })
-  const queue = await QueueService.open({ spoolDir: paths.spool, lockFile: paths.queueLock, deliverer, clock, log })
+  const localDomains = await loadLocalDomains(config, paths.etc)
+  const deliverer = options.deliverer ?? createRouter({
+    config, localDomains, mailRoot: paths.mail, resolver, log,
+    direct: createDirectDeliverer({ resolver, hostname: config.hostname, allowLoopback: config.dns.allowLoopback, log })
+  })
+  // The notifier queues notices to remote senders through the queue, which needs the notifier: bound late.
+  let queueRef: QueueService | null = null
+  const notifier = createNotifier({
+    hostname: config.hostname,
+    localDomains,
+    mailRoot: paths.mail,
+    enqueue: (input) => queueRef === null ? Promise.reject(new AppError('SPOOL_IO', 'the queue is not open yet')) : queueRef.submit(input),
+    log,
+    clock
+  })
+  const queue = await QueueService.open({
+    spoolDir: paths.spool, lockFile: paths.queueLock, deliverer, clock, log, notifier, ...queueOptionsFromSettings(config.queue)
+  })
+  queueRef = queue
   const events = new EventHub()
   queue.onChange((message) => events.emit('outbox.changed', message))
+  queue.onRemoved((id) => events.emit('outbox.removed', { id }))
+  queue.onStatus((status) => events.emit('queue.status', status))
   const imap = new ImapReader(config.accounts, log)
   const dispatch = createDispatcher(createHandlers({ mode: options.mode, config, queue, imap, clock }), log)
 

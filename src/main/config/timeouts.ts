@@ -23,3 +23,8 @@ export const WS_AUTH_TIMEOUT_MS = 10_000
 export const CONTROL_REQUEST_TIMEOUT_MS = 5_000
 /** How long `sendmail -q` waits for a running daemon's queue run. */
 export const CONTROL_FLUSH_TIMEOUT_MS = 30 * 60_000
+
+/** Direct delivery's connection pool: an idle connection to an MX is closed after this long (Postfix caches 2 s). */
+export const SMTP_POOL_IDLE_MS = 5_000
+/** A pooled connection is not reused once it is this old (Postfix's smtp_connection_reuse_time_limit). */
+export const SMTP_POOL_MAX_AGE_MS = 300_000

@@ -1,6 +1,9 @@
 // The one reply classifier: SMTP replies and socket/DNS/TLS errors → sent/deferred/failed, an RFC 3463 code and a human sentence.
 import { DnsLookupError } from '../dns/resolver'
+import { certificateProblem, classifySmartHostError } from './classify-config'
 import type { OutcomeStatus } from './types'
+
+export { classifyMailboxError } from './classify-config'
 
 /** Where in the SMTP dialogue something happened; 'dot' is the reply to the end of the message data. */
 export type SmtpPhase = 'connect' | 'greeting' | 'ehlo' | 'starttls' | 'auth' | 'mail' | 'rcpt' | 'data' | 'dot'
@@ -11,6 +14,11 @@ export interface ClassifyContext {
   /** The server's name (MX host), when one was involved. */
   host?: string
   phase: SmtpPhase
+  /**
+   * Set when the server is a configured smart host (smarthost.ts): sentences name the smart host instead of
+   * "the server for <domain>", and TLS, certificate and login trouble is explained as a configuration problem.
+   */
+  smartHost?: { user?: string; method?: string }
 }
 
 export interface Classification {
@@ -124,6 +132,7 @@ function meaningOf(enhanced: string, phase: SmtpPhase): string {
 }
 
 function serverOf(context: ClassifyContext): string {
+  if (context.smartHost !== undefined) return `The smart host ${context.host ?? context.domain}`
   return `The server for ${context.domain}`
 }
 
@@ -160,6 +169,11 @@ export function classifyReply(reply: ReplyInput, context: ClassifyContext): Clas
 
 /** The DNS part of routing, the same sentences mx.ts uses. */
 export function classifyDnsError(error: DnsLookupError, context: ClassifyContext): Classification {
+  if (context.smartHost !== undefined) {
+    // A configured smart host that cannot be looked up is "cannot reach at all": the next route may do better.
+    const missing = error.kind === 'temporary' ? 'could not be looked up in DNS; this may be temporary' : 'cannot be found in DNS; check the route\'s host'
+    return { status: 'deferred', enhanced: '4.4.3', human: `The smart host ${error.hostname} ${missing}.`, unreachable: true }
+  }
   const own = error.hostname.toLowerCase().replace(/\.$/, '') === context.domain.toLowerCase().replace(/\.$/, '')
   if (error.kind === 'nxdomain' && own) {
     return { status: 'failed', enhanced: '5.1.2', human: `The domain ${context.domain} does not exist.`, unreachable: false }
@@ -248,16 +262,23 @@ export function classifyError(error: unknown, context: ClassifyContext): Classif
   const e = shapeOf(error)
   const phase = phaseOfCommand(e.command, e.code, context.phase)
   const ctx = { ...context, phase }
+  const smartHost = classifySmartHostError(e, phase, context)
+  if (smartHost !== undefined) return smartHost
   // A positive reply inside an error (nodemailer's "Unexpected Response") is a protocol problem, never a success.
   if (e.responseCode !== undefined && e.responseCode >= 400) {
     return classifyReply({ code: e.responseCode, text: e.response ?? e.message ?? '' }, ctx)
   }
-  const server = context.host !== undefined ? `the mail server ${context.host} for ${context.domain}` : `the server for ${context.domain}`
+  const server = context.smartHost !== undefined ? `the smart host ${context.host ?? context.domain}`
+    : context.host !== undefined ? `the mail server ${context.host} for ${context.domain}` : `the server for ${context.domain}`
   const Server = server[0]!.toUpperCase() + server.slice(1)
   const code = e.originalCode ?? e.code ?? ''
   const deferred = (enhanced: string, human: string, unreachable = false): Classification => ({ status: 'deferred', enhanced, human, unreachable })
   const failed = (enhanced: string, human: string): Classification => ({ status: 'failed', enhanced, human, unreachable: false })
 
+  const certificate = certificateProblem(e)
+  if (certificate !== undefined) {
+    return deferred('4.7.5', `The certificate of ${context.host ?? context.domain} is not trusted (${certificate}) – set tls.rejectUnauthorized false only for test servers.`)
+  }
   if (e.code === 'EDNS') return deferred('4.4.3', `The address of ${context.host ?? context.domain} could not be looked up; this is temporary.`, true)
   if (isTlsFailure(e, phase)) return deferred('4.4.2', `${Server} could not set up an encrypted connection; this is temporary.`)
   if (phase === 'connect' && (UNREACHABLE_CODES.has(code) || code === 'ETIMEDOUT' || LOST_CODES.has(code))) {

@@ -35,6 +35,10 @@ export class Dialogue {
   dataStarted = false
   /** Reply to each RCPT TO of the current transaction, by address. */
   readonly rcptReplies = new Map<string, string>()
+  /** The extensions of the last EHLO reply (upper case keyword → its parameters, e.g. SIZE → '10240000'). */
+  readonly extensions = new Map<string, string>()
+  /** STARTTLS got its 220 and the handshake has not finished: a failure now is a TLS handshake failure. */
+  tlsPending = false
 
   /** dataStarted: the 354 came (the verdict may take long); dataAnswered: the verdict on the message came. */
   constructor(private readonly hooks: { dataStarted?: () => void; dataAnswered?: () => void } = {}) {}
@@ -53,6 +57,7 @@ export class Dialogue {
 
   client(command: string): void {
     const step = stepOf(command)
+    this.tlsPending = false // the first command after STARTTLS goes out over the finished handshake
     if (step === 'mail') {
       this.mailAccepted = false
       this.dataStarted = false
@@ -73,11 +78,24 @@ export class Dialogue {
     if (answered.step !== 'other') this.idle = answered.step
     if (answered.step === 'mail') this.mailAccepted = ok
     if (answered.step === 'rcpt' && answered.recipient !== undefined) this.rcptReplies.set(answered.recipient, reply)
-    if (answered.step === 'starttls' && ok) this.idle = 'starttls' // the TLS handshake comes next
+    if (answered.step === 'starttls' && ok) {
+      this.idle = 'starttls' // the TLS handshake comes next
+      this.tlsPending = true
+    }
+    if (answered.step === 'ehlo' && ok) this.readExtensions(reply)
     if (answered.step === 'data' && reply.startsWith('354')) {
       this.dataStarted = true
       this.idle = 'dot' // the data goes out at once; the next reply is the verdict on the message
       this.hooks.dataStarted?.()
+    }
+  }
+
+  /** EHLO's reply lines after the first ("250-PIPELINING", "250 SIZE 10240000"); a HELO reply leaves none. */
+  private readExtensions(reply: string): void {
+    this.extensions.clear()
+    for (const line of reply.split(/\r?\n/).slice(1)) {
+      const [keyword, ...params] = line.replace(/^\d{3}[ -]?/, '').trim().split(/\s+/)
+      if (keyword !== undefined && keyword !== '') this.extensions.set(keyword.toUpperCase(), params.join(' '))
     }
   }
 }

@@ -10,12 +10,18 @@
 //   as RFC 5321 §5.1 allows; if no later host gives a verdict, the first 4xx stands.
 // A per-recipient 4xx at RCPT TO is final for this attempt: it is about the mailbox, which a backup MX cannot fix.
 // At most MAX_ADDRESSES_PER_DOMAIN addresses are tried per delivery (Postfix's smtp_mx_address_limit).
+// A TLS handshake that fails after the server's 220 to STARTTLS is retried once on the same address in plaintext
+// (Postfix's `may` level does the same: opportunistic TLS is no protection against an active attacker anyway).
+// Connections are pooled per `name[ip]:port` across messages (pool.ts); one message's transaction(s) on a session,
+// with the ESMTP checks and the 452 continuation, are in transaction.ts.
 import { domainOf } from '../../shared/address'
 import type { SmtpReplyInfo } from '../../shared/contract'
 import type { MailResolver } from '../dns/resolver'
 import type { Logger } from '../log/logger'
-import { planRoute } from './mx'
-import { SmtpSession, type AttemptFailure, type SmtpTimeouts } from './smtp'
+import { planRoute, type AddressOrder } from './mx'
+import { SessionPool, type PoolOptions } from './pool'
+import { SmtpSession, type AttemptFailure, type SmtpTarget, type SmtpTimeouts } from './smtp'
+import { deliverOnSession } from './transaction'
 import type { Deliverer, DeliveryRequest, RecipientOutcome } from './types'
 
 export const MAX_ADDRESSES_PER_DOMAIN = 5
@@ -35,6 +41,10 @@ export interface DirectDelivererOptions {
   log: Logger
   /** Unit tests only: shorter SMTP timeouts. */
   timeouts?: Partial<SmtpTimeouts>
+  /** Which address family of each MX to try first (default: A then AAAA); see mx.ts. */
+  addressOrder?: AddressOrder
+  /** Connection reuse across messages (pool.ts); false: one connection per message and domain. */
+  pool?: PoolOptions | false
 }
 
 function outcomeOf(recipient: string, c: { status: RecipientOutcome['status']; enhanced: string; human: string; unreachable: boolean }, reply: Omit<SmtpReplyInfo, 'enhanced' | 'human'>): RecipientOutcome {
@@ -79,6 +89,7 @@ export function createDirectDeliverer(options: DirectDelivererOptions): Delivere
   const { log } = options
   const closing = new Set<Promise<void>>()
   const live = new Set<SmtpSession>()
+  const sessionOptions = { hostname: options.hostname, log, ...(options.timeouts ? { timeouts: options.timeouts } : {}) }
 
   /** Ends a session in the background: the outcomes do not wait for QUIT. */
   const release = (session: SmtpSession): void => {
@@ -89,9 +100,35 @@ export function createDirectDeliverer(options: DirectDelivererOptions): Delivere
     })
     closing.add(done)
   }
+  const pool = options.pool === false ? undefined : new SessionPool(release, options.pool)
+  const finish = (session: SmtpSession): void => {
+    if (pool === undefined) release(session)
+    else pool.give(session)
+  }
+
+  /** A ready session to this address: pooled (after RSET), or new; a failed TLS handshake is retried in plaintext once. */
+  async function connect(target: SmtpTarget, queueId: string): Promise<{ session: SmtpSession; reused: boolean } | { failure: AttemptFailure }> {
+    const relay = `${target.mxName}[${target.address}]:${target.port}`
+    const pooled = await pool?.take(relay)
+    if (pooled !== undefined) return { session: pooled, reused: true }
+    const session = new SmtpSession(target, sessionOptions)
+    const failure = await session.open()
+    if (failure === null) {
+      pool?.opened(session)
+      return { session, reused: false }
+    }
+    if (!session.tlsHandshakeFailed) return { failure }
+    log.info('smtp', `${queueId}: ${describeFailure(failure)}; trying ${relay} again without TLS`)
+    const plain = new SmtpSession(target, { ...sessionOptions, skipStartTls: true })
+    const again = await plain.open()
+    if (again !== null) return { failure: again }
+    pool?.opened(plain)
+    return { session: plain, reused: false }
+  }
 
   async function deliverDomain(domain: string, recipients: string[], request: DeliveryRequest): Promise<RecipientOutcome[]> {
-    const route = await planRoute(domain, options.resolver, { allowLoopback: options.allowLoopback, random })
+    const started = Date.now()
+    const route = await planRoute(domain, options.resolver, { allowLoopback: options.allowLoopback, random, ...(options.addressOrder ? { addressOrder: options.addressOrder } : {}) })
     if (route.kind === 'failure') {
       log.info('smtp', `${request.queueId}: ${domain}: ${route.text}`)
       return recipients.map((r) => outcomeOf(r, route, { text: route.text }))
@@ -109,21 +146,39 @@ export function createDirectDeliverer(options: DirectDelivererOptions): Delivere
       for (const address of host.addresses) {
         if (tries >= MAX_ADDRESSES_PER_DOMAIN) break hosts
         tries += 1
-        const session = new SmtpSession({ domain, mxName: host.name, address, port }, { hostname: options.hostname, log, ...(options.timeouts ? { timeouts: options.timeouts } : {}) })
-        const failure = await session.open()
-        if (failure !== null) {
-          log.info('smtp', `${request.queueId}: ${describeFailure(failure)}`)
-          failures.push(failure)
+        const target = { domain, mxName: host.name, address, port }
+        let opened = await connect(target, request.queueId)
+        if ('failure' in opened) {
+          log.info('smtp', `${request.queueId}: ${describeFailure(opened.failure)}`)
+          failures.push(opened.failure)
           continue
         }
-        const result = await session.send({ from: request.sender, to: remaining }, request.data)
-        release(session)
+        let session = opened.session
+        let ready = Date.now()
+        let result = await deliverOnSession(session, domain, remaining, request, log)
+        if (result.kind === 'no-transaction' && opened.reused) {
+          // A pooled connection died between its RSET and our MAIL FROM: that says nothing about the server. Once more, fresh.
+          session.destroy()
+          opened = await connect(target, request.queueId)
+          if ('failure' in opened) {
+            log.info('smtp', `${request.queueId}: ${describeFailure(opened.failure)}`)
+            failures.push(opened.failure)
+            continue
+          }
+          session = opened.session
+          ready = Date.now()
+          result = await deliverOnSession(session, domain, remaining, request, log)
+        }
+        if (result.kind === 'no-transaction') session.destroy()
+        else finish(session)
         if (result.kind === 'no-transaction') {
           log.info('smtp', `${request.queueId}: ${describeFailure(result.failure)}`)
           failures.push(result.failure)
           continue
         }
-        for (const outcome of result.outcomes) {
+        const timing = { setupMs: ready - started, transmitMs: Date.now() - ready }
+        for (const answered of result.outcomes) {
+          const outcome = { ...answered, timing }
           if (result.retryElsewhere && outcome.status === 'deferred') {
             if (!softened.has(outcome.recipient)) softened.set(outcome.recipient, outcome)
           } else {
@@ -165,6 +220,7 @@ export function createDirectDeliverer(options: DirectDelivererOptions): Delivere
     },
 
     async close() {
+      pool?.close()
       for (const session of live) session.destroy()
       await Promise.all([...closing])
     }

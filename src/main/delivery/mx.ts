@@ -31,11 +31,31 @@ export interface RouteFailure extends Classification {
 
 export type Route = RouteHosts | RouteFailure
 
+/**
+ * Which addresses of an MX host to try, in which order: 'ipv4-first' (the default: A, then AAAA, as the resolver
+ * returns them), 'ipv6-first', or one family only (Postfix's inet_protocols / smtp_address_preference).
+ */
+export type AddressOrder = 'ipv4-first' | 'ipv6-first' | 'ipv4-only' | 'ipv6-only'
+
+/** Orders (or filters) one host's addresses by family; the order within a family is kept. */
+export function orderAddresses(addresses: string[], order: AddressOrder): string[] {
+  const v4 = addresses.filter((a) => isIP(a) === 4)
+  const v6 = addresses.filter((a) => isIP(a) === 6)
+  switch (order) {
+    case 'ipv4-only': return v4
+    case 'ipv6-only': return v6
+    case 'ipv6-first': return [...v6, ...v4]
+    default: return [...v4, ...v6]
+  }
+}
+
 export interface PlanOptions {
   /** Let answers point at loopback/private/link-local addresses (test configurations only). */
   allowLoopback: boolean
   /** Uniform in [0, 1); shuffles MX hosts of equal preference. */
   random: () => number
+  /** Default 'ipv4-first'. */
+  addressOrder?: AddressOrder
 }
 
 /** Addresses no public MX can have: loopback, private, link-local, unspecified, CGNAT, multicast, reserved. */
@@ -143,7 +163,7 @@ export async function planRoute(domain: string, resolver: MailResolver, options:
       continue
     }
     const usable: string[] = []
-    for (const address of lookup.addresses) {
+    for (const address of orderAddresses(lookup.addresses, options.addressOrder ?? 'ipv4-first')) {
       if (seen.has(address)) continue // the same address under two MX names: one try is enough
       seen.add(address)
       if (!options.allowLoopback && isUnroutableAddress(address)) {

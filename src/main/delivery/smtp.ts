@@ -3,14 +3,18 @@
 // The protocol is nodemailer's SMTPConnection; this module only opens the TCP connection (so the connect and greeting
 // timeouts are separate, as timeouts.ts means them), follows the dialogue (dialogue.ts) and turns results into outcomes.
 // Opportunistic TLS to an MX does not verify the certificate, like Postfix's default `may` level; AUTH is never sent here.
+// Smart hosts (smarthost.ts) set `security` (and maybe `auth`): required STARTTLS or implicit TLS with certificate
+// checks, then AUTH; without `security` a session behaves exactly as the MX session described above.
 import { connect as netConnect, isIP, type Socket } from 'node:net'
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js'
 import type { SmtpReplyInfo } from '../../shared/contract'
 import { SMTP_CONNECT_TIMEOUT_MS, SMTP_DATA_TIMEOUT_MS, SMTP_GREETING_TIMEOUT_MS, SMTP_SOCKET_TIMEOUT_MS } from '../config/timeouts'
 import type { Logger } from '../log/logger'
-import { classifyError, classifyReply, phaseOfCommand, replyOf, shortReason, type Classification, type SmtpPhase } from './classify'
+import { classifyError, classifyReply, phaseOfCommand, replyOf, shortReason, type Classification, type ClassifyContext, type SmtpPhase } from './classify'
 import { Dialogue } from './dialogue'
-import type { RecipientOutcome } from './types'
+import { logIn, type SmtpLogin } from './smtp-login'
+import { installPerRecipientOrcpt, nodemailerDsn } from './esmtp'
+import type { DeliveryDsn, RecipientOutcome } from './types'
 
 export interface SmtpTarget {
   /** The recipient domain (for sentences). */
@@ -38,12 +42,29 @@ export const DEFAULT_SMTP_TIMEOUTS: SmtpTimeouts = {
   dataMs: SMTP_DATA_TIMEOUT_MS
 }
 
+/**
+ * How a smart host session is secured (added for smart hosts; MX sessions leave it unset):
+ * 'starttls': STARTTLS is required (nodemailer's requireTLS: if the server refuses or does not offer it, the session
+ * ends before any AUTH or MAIL FROM, never falling back to plaintext); 'tls': implicit TLS from the first byte (465);
+ * 'none': plaintext, STARTTLS ignored (only when a route says so explicitly).
+ */
+export type SmtpSecurity = 'starttls' | 'tls' | 'none'
+export type { SmtpLogin } from './smtp-login'
+
 export interface SmtpSessionOptions {
   /** Our host name, sent with EHLO/HELO. */
   hostname: string
   timeouts?: Partial<SmtpTimeouts>
   /** Receives the SMTP dialogue at debug level and connection trouble at info level. */
   log?: Logger
+  /** Smart hosts only (see SmtpSecurity); unset = MX behaviour: opportunistic STARTTLS without certificate checks. */
+  security?: SmtpSecurity
+  /** Smart hosts only: verify the server certificate (default true when `security` is set). */
+  rejectUnauthorized?: boolean
+  /** Smart hosts only: log in after EHLO; never on a plaintext connection unless security is 'none'. */
+  auth?: SmtpLogin
+  /** MX only: ignore an offered STARTTLS (the one plaintext retry after a failed TLS handshake, as Postfix's `may`). */
+  skipStartTls?: boolean
 }
 
 /** A failure before anything was decided for any recipient: the next address may do better. */
@@ -62,6 +83,10 @@ export interface Envelope {
   /** '' is the null sender <>. */
   from: string
   to: string[]
+  /** RFC 3461 RET/ENVID/NOTIFY, sent when the server offers DSN. */
+  dsn?: DeliveryDsn
+  /** Recipient (as in `to`) → original address, sent as its ORCPT when the server offers DSN. */
+  originals?: Record<string, string>
 }
 
 /** Codes of errors that end a connection without any verdict from the server. */
@@ -118,8 +143,11 @@ export class SmtpSession {
     return this.connection?.secure === true
   }
 
-  private context(phase: SmtpPhase): { domain: string; host: string; phase: SmtpPhase } {
-    return { domain: this.target.domain, host: this.target.mxName, phase }
+  private context(phase: SmtpPhase): ClassifyContext {
+    const base = { domain: this.target.domain, host: this.target.mxName, phase }
+    if (this.options.security === undefined) return base
+    // A smart host: the classifier names it and explains TLS/login trouble as configuration.
+    return { ...base, smartHost: this.options.auth === undefined ? {} : { user: this.options.auth.user, method: this.options.auth.method } }
   }
 
   private failure(error: unknown, phase: SmtpPhase): AttemptFailure {
@@ -149,13 +177,15 @@ export class SmtpSession {
       return this.failure(error, 'connect')
     }
     this.dialogue.connected()
-    const tls = { rejectUnauthorized: false, ...(isIP(this.target.mxName) === 0 ? { servername: this.target.mxName } : {}) }
+    const security = this.options.security
+    const tls = { rejectUnauthorized: security === undefined ? false : this.options.rejectUnauthorized ?? true, ...(isIP(this.target.mxName) === 0 ? { servername: this.target.mxName } : {}) }
     const connection = new SMTPConnection({
       connection: socket,
       host: this.target.address,
       port: this.target.port,
       name: this.options.hostname,
-      opportunisticTLS: true,
+      ...(security === undefined ? { opportunisticTLS: true } : security === 'starttls' ? { requireTLS: true } : security === 'tls' ? { secure: true } : { ignoreTLS: true }),
+      ...(this.options.skipStartTls === true ? { ignoreTLS: true } : {}),
       tls,
       // With an open socket handed over, nodemailer's connection timeout bounds the session set-up (greeting to TLS).
       connectionTimeout: this.timeouts.greetingMs,
@@ -184,9 +214,10 @@ export class SmtpSession {
         resolve(err ?? null)
       })
     })
-    if (error === null) return null
+    const loginError = error === null && this.options.auth !== undefined ? await logIn(connection, this.options.auth, this.options.security) : error
+    if (loginError === null) return null
     this.destroy()
-    return this.failure(error, this.dialogue.phase)
+    return this.failure(loginError, this.dialogue.phase)
   }
 
   /** One transaction on an open session: MAIL FROM, RCPT TO for each recipient, DATA. Delivery problems never throw. */
@@ -194,7 +225,11 @@ export class SmtpSession {
     const connection = this.connection
     if (connection === undefined) throw new Error('SmtpSession.send before open')
     const result = await new Promise<{ info?: SMTPConnection.SentMessageInfo; error?: unknown }>((resolve) => {
-      connection.send({ from: envelope.from, to: envelope.to, size: data.length, use8BitMime: has8bit(data) }, data,
+      const originals = envelope.originals
+      const dsn = nodemailerDsn(envelope.dsn, originals !== undefined)
+      installPerRecipientOrcpt(connection, (r) => originals?.[r])
+      this.transactions += 1
+      connection.send({ from: envelope.from, to: envelope.to, size: data.length, use8BitMime: has8bit(data), ...(dsn === undefined ? {} : { dsn }) } as SMTPConnection.Envelope, data,
         (error, info) => resolve(error ? { error } : { info }))
     })
     if (result.info !== undefined) {
@@ -262,5 +297,40 @@ export class SmtpSession {
   destroy(): void {
     const connection = this.connection
     if (connection !== undefined && !connection.destroyed) connection.close()
+  }
+
+  // --- For direct delivery (direct.ts, esmtp.ts, pool.ts) ---
+
+  /** Transactions started on this connection (MAIL FROM sent or refused locally). */
+  transactions = 0
+
+  /** The EHLO extensions of the session as it is now (after STARTTLS: the second EHLO's), upper-case keywords. */
+  get extensions(): ReadonlyMap<string, string> {
+    return this.dialogue.extensions
+  }
+
+  /** True when open() failed inside the TLS handshake after the server's 220 to STARTTLS. */
+  get tlsHandshakeFailed(): boolean {
+    return this.dialogue.tlsPending
+  }
+
+  /** Open, not closing, and its socket still writable: may carry another transaction. */
+  get usable(): boolean {
+    const connection = this.connection
+    return connection !== undefined && !connection.destroyed && this.closing === undefined && connection._socket !== false && connection._socket?.writable === true
+  }
+
+  /** Calls back once when the connection ends, whoever ended it (the pool drops such a session). */
+  onEnd(listener: () => void): void {
+    const connection = this.connection
+    if (connection === undefined || connection.destroyed) return listener()
+    connection.once('end', listener)
+  }
+
+  /** RSET before reusing a pooled connection: true when the server answered 2xx (alive, no transaction open). */
+  reset(): Promise<boolean> {
+    const connection = this.connection
+    if (connection === undefined || !this.usable) return Promise.resolve(false)
+    return new Promise((resolve) => connection.reset((error) => resolve(error === null || error === undefined)))
   }
 }

@@ -2,8 +2,8 @@
 // and how delivery outcomes change the envelope (attempts, last reply, retry time, expiry).
 import type { SmtpReplyInfo } from '../../shared/contract'
 import type { RecipientOutcome } from '../delivery/types'
-import { allFinal, type Envelope, type EnvelopeRecipient } from './envelope'
-import { EXPIRED_ENHANCED_CODE, describeLifetime, isExpired, nextAttemptAt, type RetryPolicy } from './retry'
+import { allFinal, isFinal, type Envelope, type EnvelopeRecipient } from './envelope'
+import { EXPIRED_ENHANCED_CODE, describeLifetime, isExpired, lifetimeStart, nextAttemptAt, type RetryPolicy } from './retry'
 
 export type LoggedStatus = 'sent' | 'deferred' | 'failed' | 'expired'
 
@@ -59,24 +59,34 @@ function findOutcome(outcomes: readonly RecipientOutcome[], address: string): Re
 
 /**
  * Applies one attempt's outcomes to the recipients in `due`. Every attempt counts (attempts+1) and keeps its reply.
- * sent/failed are final. deferred schedules the next try, or past the lifetime becomes failed with 4.4.7.
+ * sent/failed are final. deferred schedules the next try, or past the lifetime (counted from creation plus the
+ * time spent frozen) becomes failed with 4.4.7.
  * A recipient that became final meanwhile is left alone; one held meanwhile records the attempt but stays held,
  * unless the outcome was final (a recipient the server accepted is sent, whatever else happened).
+ * `offlineProbeAt`: the attempt happened while the network was down; it does not count (attempts unchanged, no
+ * expiry) and the recipient is tried again at that time (a short probe interval, not the retry schedule).
  */
 export function applyOutcomes(
-  env: Envelope, due: readonly string[], outcomes: readonly RecipientOutcome[], now: number, policy: RetryPolicy
+  env: Envelope, due: readonly string[], outcomes: readonly RecipientOutcome[], now: number, policy: RetryPolicy,
+  offlineProbeAt: number | null = null
 ): { envelope: Envelope; events: OutcomeEvent[] } {
   const events: OutcomeEvent[] = []
+  const start = lifetimeStart(env)
   const recipients = env.recipients.map((r): EnvelopeRecipient => {
     if (!due.includes(r.address) || r.state === 'sent' || r.state === 'failed') return r
     const outcome = findOutcome(outcomes, r.address) ?? missingOutcome(r.address)
+    if (offlineProbeAt !== null && outcome.status === 'deferred') {
+      events.push({ recipient: r.address, status: 'deferred', reply: outcome.reply })
+      if (r.state === 'held') return { ...r, lastReply: outcome.reply }
+      return { ...r, state: 'deferred', lastReply: outcome.reply, nextAttemptAt: offlineProbeAt }
+    }
     const attempts = r.attempts + 1
     const reply = outcome.reply
     if (outcome.status === 'sent' || outcome.status === 'failed') {
       events.push({ recipient: r.address, status: outcome.status, reply })
       return { ...r, state: outcome.status, attempts, lastReply: reply, nextAttemptAt: null }
     }
-    if (isExpired(env.createdAt, now, policy)) {
+    if (isExpired(start, now, policy)) {
       const last = reply.human ?? reply.text
       const expired: SmtpReplyInfo = {
         ...reply,
@@ -88,7 +98,25 @@ export function applyOutcomes(
     }
     events.push({ recipient: r.address, status: 'deferred', reply })
     if (r.state === 'held') return { ...r, attempts, lastReply: reply }
-    return { ...r, state: 'deferred', attempts, lastReply: reply, nextAttemptAt: nextAttemptAt(attempts, env.createdAt, now, policy) }
+    return { ...r, state: 'deferred', attempts, lastReply: reply, nextAttemptAt: nextAttemptAt(attempts, start, now, policy) }
   })
   return { envelope: { ...env, recipients }, events }
+}
+
+/**
+ * Recipients whose new state could not be written: merged into the newest copy before any new attempt. Merging
+ * is idempotent (a copy that already has as many attempts keeps its own record), so a write that did land in
+ * the end is not counted twice, and a sent recipient is always recorded as sent.
+ */
+export function mergeUnrecorded(env: Envelope, intended: readonly EnvelopeRecipient[]): Envelope {
+  return {
+    ...env,
+    recipients: env.recipients.map((current) => {
+      const wanted = intended.find((r) => r.address === current.address)
+      if (wanted === undefined) return current
+      if (wanted.state === 'sent') return current.state === 'sent' ? current : { ...wanted, attempts: Math.max(wanted.attempts, current.attempts) }
+      if (current.attempts >= wanted.attempts || isFinal(current)) return current
+      return current.state === 'held' && !isFinal(wanted) ? { ...wanted, state: 'held' } : wanted
+    })
+  }
 }

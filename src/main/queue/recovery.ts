@@ -19,6 +19,10 @@ export interface RecoveryReport {
   corrupt: number
   duplicatesRemoved: number
   orphansRemoved: number
+  /** Sum of the data sizes of the messages kept (for the back-pressure counters). */
+  bytes: number
+  /** Ids whose newest copy is in queued/ (consumed by the spool's usage counter, then cleared). */
+  queuedIds: string[]
 }
 
 interface Copy {
@@ -61,7 +65,7 @@ export interface RecoveryOptions {
 export async function recoverSpool(layout: SpoolLayout, options: RecoveryOptions): Promise<RecoveryReport> {
   const { clock, log } = options
   const grace = options.orphanGraceMs ?? ORPHAN_GRACE_MS
-  const report: RecoveryReport = { envelopes: 0, tmpRemoved: 0, corrupt: 0, duplicatesRemoved: 0, orphansRemoved: 0 }
+  const report: RecoveryReport = { envelopes: 0, tmpRemoved: 0, corrupt: 0, duplicatesRemoved: 0, orphansRemoved: 0, bytes: 0, queuedIds: [] }
   const now = clock.now()
 
   const quietly = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
@@ -140,6 +144,8 @@ export async function recoverSpool(layout: SpoolLayout, options: RecoveryOptions
         return
       }
       report.envelopes += 1
+      report.bytes += keep.envelope.size
+      if (keep.state === 'queued') report.queuedIds.push(id)
     })
   }
 

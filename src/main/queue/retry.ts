@@ -24,6 +24,21 @@ export function retryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
   return { ...defaultRetryPolicy, ...overrides }
 }
 
+/**
+ * The policy from config.queue (durations already in ms): every entry of retrySchedule but the last is the
+ * schedule, the last one repeats. ['1m','5m','15m','30m','1h'] is the default 60/300/900/1800 s then hourly.
+ */
+export function retryPolicyFromSettings(settings: { retrySchedule: readonly number[]; lifetime: number }): RetryPolicy {
+  const seconds = settings.retrySchedule.map((ms) => ms / 1000)
+  if (seconds.length === 0) return retryPolicy({ lifetime: settings.lifetime })
+  return { schedule: seconds.slice(0, -1), interval: seconds[seconds.length - 1] as number, lifetime: settings.lifetime }
+}
+
+/** The start of a message's lifetime: its creation, moved on by the time it spent frozen. */
+export function lifetimeStart(env: { createdAt: number; frozenMs: number }): number {
+  return env.createdAt + env.frozenMs
+}
+
 /** Milliseconds to wait after `attempts` failed attempts (attempts ≥ 1; 0 is treated as 1). */
 export function nextAttemptDelay(attempts: number, policy: RetryPolicy = defaultRetryPolicy): number {
   const index = Math.max(1, Math.floor(attempts)) - 1

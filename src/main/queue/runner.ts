@@ -1,16 +1,33 @@
-// One queue run: deliver every due message (a bounded number at a time), record each outcome durably, log it, finish messages.
-// A recipient the server accepted is written down as sent before anything else happens to that message (no double sends).
+// One queue run: find due messages (scan.ts), deliver them per destination domain within the global and
+// per-destination limits, fairly (fair.ts), record each outcome durably, then finish, freeze or warn (notices.ts).
+// A recipient the server accepted is written down as sent before anything else happens to that message (no double
+// sends). A run in which every attempt failed to resolve or connect means "offline" (offline.ts): those attempts
+// do not count.
 import type { OutboxState } from '../../shared/contract'
 import type { Clock } from '../app/clock'
 import type { Deliverer, RecipientOutcome } from '../delivery/types'
 import type { Logger } from '../log/logger'
-import { allFinal, finishedState, stateDirFor, type Envelope } from './envelope'
+import type { Notifier } from '../notices/types'
+import { MessageClaims } from './claims'
+import { allFinal, finishedState, stateDirFor, type Envelope, type EnvelopeRecipient, type SpoolDir } from './envelope'
+import { groupByDestination, runFair } from './fair'
+import { DEFAULT_DELAY_WARNING_MS, finishMessage, maybeWarnDelay, type NoticeDeps } from './notices'
+import { OFFLINE_PROBE_MESSAGES, OfflineState } from './offline'
 import { applyOutcomes, dueRecipients, earlier, nextWakeAt, type OutcomeEvent } from './outcomes'
 import { retryPolicy, type RetryPolicy } from './retry'
-import { SpoolConflictError, type Spool } from './spool'
+import { MAX_DUE_PER_SCAN, scanDue } from './scan'
+import { recordOutcomes, writeMerged } from './record'
+import type { Spool } from './spool'
 
+/** Default deliveries at once in total, and per destination (config.queue.concurrency overrides both). */
 export const DEFAULT_CONCURRENCY = 8
-const MAX_RECORD_TRIES = 3
+export const DEFAULT_PER_DESTINATION = 4
+/** Envelopes prepared (read) at once before dispatch. */
+const PREPARE_PARALLEL = 8
+/** Try again this soon after something went wrong with one message (write failed, notice failed). */
+const MESSAGE_RETRY_MS = 60_000
+/** A message a user operation is changing right now is looked at again this soon. */
+const CLAIMED_RETRY_MS = 1_000
 
 export interface RunSummary {
   /** Messages handed to the deliverer. */
@@ -23,6 +40,10 @@ export interface RunSummary {
   failed: number
   /** Earliest time something in the queue becomes due (ms), null when nothing waits for a time. */
   nextWakeAt: number | null
+  /** The network is down (every attempt failed to resolve or connect); attempts do not count. */
+  offline: boolean
+  /** The online state changed in this run. */
+  became: 'online' | 'offline' | null
 }
 
 export interface QueueRunnerOptions {
@@ -31,150 +52,266 @@ export interface QueueRunnerOptions {
   clock: Clock
   log: Logger
   retry?: Partial<RetryPolicy>
-  /** Messages delivered at once (default 8). */
+  /** Deliveries at once in total (default 8). */
   concurrency?: number
+  /** Deliveries at once to one destination domain (default 4). */
+  perDestination?: number
+  /** queue.delayWarning in ms (0 = never; default 4 h). */
+  delayWarningMs?: number
+  /** Sends failure/delay notices; without one, none are sent (logged). */
+  notifier?: Notifier | null
+  /** Shared with the service's operations, so an operation never races a delivery of the same message. */
+  claims?: MessageClaims
+  maxDuePerScan?: number
   /** Every recorded change of a message: its new state, or sent/failed once it left the queue. */
   onChange?: (envelope: Envelope, state: OutboxState) => void
 }
 
-interface Unrecorded {
-  /** The seq the outcomes were applied to; a newer copy on disk already carries them (just not durably). */
-  baseSeq: number
+/** Recipients whose new state could not be written yet (see mergeUnrecorded in outcomes.ts). */
+type Unrecorded = EnvelopeRecipient[]
+
+interface Task {
+  id: string
+  state: SpoolDir
+  /** The newest envelope as recorded by this run. */
+  envelope: Envelope
+  /** The recipients due when the message was picked (at least one). */
   due: string[]
-  outcomes: RecipientOutcome[]
-  at: number
+  groupsLeft: number
+  chain: Promise<void>
+  gone: boolean
+  quarantined: boolean
+  /** Counted in summary.messages (once its data was read). */
+  counted: boolean
+  release: () => void
+}
+
+interface Job {
+  destination: string
+  recipients: string[]
+  task: Task
+}
+
+interface RunState {
+  attempts: number
+  reached: boolean
+  processed: Set<string>
+  /** Unreachable outcomes held back until the run's verdict (offline: they do not count). */
+  stash: Map<string, { task: Task; parts: { due: string[]; outcomes: RecipientOutcome[]; at: number }[] }>
 }
 
 export class QueueRunner {
-  private readonly policy: RetryPolicy
-  private readonly concurrency: number
-  /** Outcomes whose envelope write failed: recorded before that message is ever delivered again. */
+  readonly policy: RetryPolicy
+  readonly offline = new OfflineState()
+  readonly claims: MessageClaims
+  private readonly global: number
+  private readonly perDestination: number
+  private readonly notices: NoticeDeps
   private readonly unrecorded = new Map<string, Unrecorded>()
+  /** Earliest time something in deferred/ needs the runner, as of the last full scan and our own records since. */
+  private deferredWakeAt: number | null = null
 
   constructor(private readonly options: QueueRunnerOptions) {
     this.policy = retryPolicy(options.retry)
-    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY))
-  }
-
-  /** Delivers what is due now (force: also deferred recipients before their retry time; never held ones). */
-  async runOnce({ force }: { force: boolean }): Promise<RunSummary> {
-    const { spool, clock, log } = this.options
-    const summary: RunSummary = { messages: 0, attempted: 0, sent: 0, deferred: 0, failed: 0, nextWakeAt: null }
-    const now = clock.now()
-    const work: string[] = []
-    for (const { state, envelope } of await spool.entries()) {
-      if (state === 'hold') continue
-      if (allFinal(envelope) || dueRecipients(envelope, now, force).length > 0 || this.unrecorded.has(envelope.id)) work.push(envelope.id)
-      else summary.nextWakeAt = earlier(summary.nextWakeAt, nextWakeAt(envelope))
+    this.global = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY))
+    this.perDestination = Math.max(1, Math.floor(options.perDestination ?? DEFAULT_PER_DESTINATION))
+    this.claims = options.claims ?? new MessageClaims()
+    this.notices = {
+      spool: options.spool, notifier: options.notifier ?? null, clock: options.clock, log: options.log,
+      policy: this.policy, delayWarningMs: options.delayWarningMs ?? DEFAULT_DELAY_WARNING_MS
     }
-    let next = 0
-    const worker = async (): Promise<void> => {
-      while (next < work.length) {
-        const id = work[next++] as string
-        try {
-          summary.nextWakeAt = earlier(summary.nextWakeAt, await this.processMessage(id, force, summary))
-        } catch (error) {
-          log.error('queue', `${id}: queue run failed for this message: ${(error as Error).message}`)
-          summary.nextWakeAt = earlier(summary.nextWakeAt, clock.now() + 60_000)
-        }
-      }
-    }
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, work.length) }, worker))
-    return summary
-  }
-
-  /** Attempts one message; returns when it next needs the runner (null: never by itself). */
-  private async processMessage(id: string, force: boolean, summary: RunSummary): Promise<number | null> {
-    const { spool, deliverer, clock, log } = this.options
-    const entry = await spool.locate(id)
-    if (entry === null || entry.state === 'hold') return null
-    let envelope = entry.envelope
-    const pending = this.unrecorded.get(id)
-    if (pending !== undefined) {
-      const recorded = envelope.seq > pending.baseSeq
-        ? await this.rewrite(envelope)
-        : await this.record(envelope, pending.due, pending.outcomes, pending.at)
-      if (recorded === null) return clock.now() + 60_000
-      this.unrecorded.delete(id)
-      if (recorded === 'gone') return null
-      envelope = recorded
-    }
-    if (allFinal(envelope)) return this.finish(envelope)
-    const due = dueRecipients(envelope, clock.now(), force)
-    if (due.length === 0) return nextWakeAt(envelope)
-
-    let data: Buffer
-    try {
-      data = await spool.readData(id)
-    } catch (error) {
-      await spool.quarantine(id, `its data file cannot be read: ${(error as Error).message}`)
-      return null
-    }
-    summary.messages += 1
-    summary.attempted += due.length
-    let outcomes: RecipientOutcome[]
-    try {
-      outcomes = await deliverer.deliver({ queueId: id, sender: envelope.sender, recipients: due, data, queuedAt: envelope.createdAt })
-    } catch (error) {
-      log.error('queue', `${id}: the deliverer failed unexpectedly: ${(error as Error).message}`)
-      const reply = { text: `internal delivery error: ${(error as Error).message}`, enhanced: '4.3.0', human: 'An internal error interrupted delivery; it will be retried.' }
-      outcomes = due.map((recipient) => ({ recipient, status: 'deferred' as const, reply }))
-    }
-    const at = clock.now()
-    const recorded = await this.record(envelope, due, outcomes, at)
-    const events = applyOutcomes(envelope, due, outcomes, at, this.policy).events
-    this.logEvents(envelope, events, at, summary)
-    if (recorded === null) {
-      this.unrecorded.set(id, { baseSeq: envelope.seq, due, outcomes, at })
-      return at + 60_000
-    }
-    if (recorded === 'gone') return null
-    if (allFinal(recorded)) return this.finish(recorded)
-    this.emit(recorded, stateDirFor(recorded) ?? entry.state)
-    return nextWakeAt(recorded)
   }
 
   /**
-   * Writes the outcomes durably; on a concurrent change re-applies them to the newer copy.
-   * 'gone': the message was removed meanwhile (nothing to record); null: it could not be written.
+   * Delivers what is due now (force: also deferred recipients before their retry time; never held ones).
+   * light: after a submission in this process, look at queued/ only, unless something in deferred/ is known to be
+   * due (a full scan of a big deferred/ costs a stat per file).
    */
-  private async record(envelope: Envelope, due: string[], outcomes: RecipientOutcome[], at: number): Promise<Envelope | 'gone' | null> {
-    const { spool, log } = this.options
-    let base: Envelope = envelope
-    for (let attempt = 0; attempt < MAX_RECORD_TRIES; attempt++) {
-      try {
-        return await spool.update(applyOutcomes(base, due, outcomes, at, this.policy).envelope)
-      } catch (error) {
-        if (!(error instanceof SpoolConflictError)) {
-          log.error('queue', `${envelope.id}: could not record the delivery outcome (will record it before any new attempt): ${(error as Error).message}`)
-          return null
+  async runOnce({ force, light = false }: { force: boolean; light?: boolean }): Promise<RunSummary> {
+    const { spool, clock } = this.options
+    const full = force || !light || this.deferredWakeAt === null || this.deferredWakeAt <= clock.now()
+    const summary: RunSummary = { messages: 0, attempted: 0, sent: 0, deferred: 0, failed: 0, nextWakeAt: null, offline: false, became: null }
+    const run: RunState = { attempts: 0, reached: false, processed: new Set(), stash: new Map() }
+    const probing = this.offline.offline && !force
+    for (;;) {
+      const scan = await scanDue(spool, {
+        now: clock.now(), force, limit: probing ? OFFLINE_PROBE_MESSAGES : (this.options.maxDuePerScan ?? MAX_DUE_PER_SCAN),
+        skip: run.processed, always: new Set(this.unrecorded.keys()), deferred: full
+      })
+      summary.nextWakeAt = earlier(summary.nextWakeAt, scan.nextWakeAt)
+      if (scan.due.length === 0) break
+      for (const id of scan.due) run.processed.add(id)
+      await this.deliverBatch(scan.due, force, summary, run)
+      if (!scan.truncated || probing) break
+    }
+    summary.became = this.offline.afterRun(run.attempts, run.reached)
+    summary.offline = this.offline.offline
+    const probeAt = summary.offline ? clock.now() + this.offline.probeDelay : null
+    for (const { task, parts } of run.stash.values()) {
+      for (const part of parts) await this.recordTask(task, part.due, part.outcomes, part.at, probeAt, summary)
+      summary.nextWakeAt = earlier(summary.nextWakeAt, await this.finalize(task))
+    }
+    if (probeAt !== null) summary.nextWakeAt = earlier(summary.nextWakeAt, probeAt)
+    // What deferred/ needs next: known exactly after a full scan; after a light one, the old bound still holds.
+    this.deferredWakeAt = full ? summary.nextWakeAt : earlier(this.deferredWakeAt, summary.nextWakeAt)
+    summary.nextWakeAt = this.deferredWakeAt
+    return summary
+  }
+
+  private async deliverBatch(ids: string[], force: boolean, summary: RunSummary, run: RunState): Promise<void> {
+    const tasks: Task[] = []
+    let next = 0
+    const prepareWorker = async (): Promise<void> => {
+      while (next < ids.length) {
+        const id = ids[next++] as string
+        try {
+          const task = await this.prepare(id, force, summary)
+          if (task !== null) tasks.push(task)
+        } catch (error) {
+          this.options.log.error('queue', `${id}: queue run failed for this message: ${(error as Error).message}`)
+          summary.nextWakeAt = earlier(summary.nextWakeAt, this.options.clock.now() + MESSAGE_RETRY_MS)
         }
-        const fresh = await spool.get(envelope.id)
-        if (fresh === null) {
-          log.warn('queue', `${envelope.id}: the message was removed during delivery; outcome not recorded`)
-          return 'gone'
-        }
-        base = fresh
       }
     }
-    log.error('queue', `${envelope.id}: the envelope kept changing during delivery; outcome not recorded yet`)
-    return null
+    await Promise.all(Array.from({ length: Math.min(PREPARE_PARALLEL, ids.length) }, prepareWorker))
+    tasks.sort((a, b) => (a.id < b.id ? -1 : 1))
+    const jobs: Job[] = tasks.flatMap((task) => {
+      const groups = groupByDestination(task.due)
+      task.groupsLeft = groups.length
+      return groups.map((g) => ({ ...g, task }))
+    })
+    await runFair(jobs, { global: this.global, perDestination: this.perDestination }, (job) => this.deliverJob(job, summary, run), (job, error) => {
+      this.options.log.error('queue', `${job.task.id}: delivery to ${job.destination} failed unexpectedly: ${(error as Error).message}`)
+    })
   }
 
-  /** Writes an envelope again unchanged (seq+1), so a copy whose fsync failed becomes durable. */
-  private async rewrite(envelope: Envelope): Promise<Envelope | null> {
-    try {
-      return await this.options.spool.update(envelope)
-    } catch (error) {
-      this.options.log.error('queue', `${envelope.id}: could not record the delivery outcome yet: ${(error as Error).message}`)
+  /** Claims and reads one due message; null when there is nothing to deliver (finished ones are finished here). */
+  private async prepare(id: string, force: boolean, summary: RunSummary): Promise<Task | null> {
+    const { spool, clock } = this.options
+    const release = this.claims.tryClaim(id, 'runner')
+    if (release === null) {
+      summary.nextWakeAt = earlier(summary.nextWakeAt, clock.now() + CLAIMED_RETRY_MS)
       return null
+    }
+    let handedOver = false
+    try {
+      const entry = await spool.locate(id)
+      if (entry === null || entry.state === 'hold') return null
+      let envelope = entry.envelope
+      const pending = this.unrecorded.get(id)
+      if (pending !== undefined) {
+        const recorded = await writeMerged(this.options.spool, this.options.log, id, pending)
+        if (recorded === null) {
+          summary.nextWakeAt = earlier(summary.nextWakeAt, clock.now() + MESSAGE_RETRY_MS)
+          return null
+        }
+        this.unrecorded.delete(id)
+        if (recorded === 'gone') return null
+        envelope = recorded
+      }
+      const task: Task = { id, state: entry.state, envelope, due: [], groupsLeft: 0, chain: Promise.resolve(), gone: false, quarantined: false, counted: false, release }
+      if (allFinal(envelope)) {
+        handedOver = true
+        summary.nextWakeAt = earlier(summary.nextWakeAt, await this.finalize(task))
+        return null
+      }
+      task.due = dueRecipients(envelope, clock.now(), force)
+      if (task.due.length === 0) {
+        summary.nextWakeAt = earlier(summary.nextWakeAt, nextWakeAt(envelope))
+        return null
+      }
+      handedOver = true
+      return task
+    } finally {
+      if (!handedOver) release()
     }
   }
 
-  private async finish(envelope: Envelope): Promise<null> {
-    await this.options.spool.complete(envelope.id)
-    this.emit(envelope, finishedState(envelope))
-    return null
+  private async deliverJob(job: Job, summary: RunSummary, run: RunState): Promise<void> {
+    const { spool, deliverer, clock, log } = this.options
+    const { task } = job
+    try {
+      if (task.quarantined || task.gone) return
+      let data: Buffer
+      try {
+        data = await spool.readData(task.id)
+      } catch (error) {
+        task.quarantined = true
+        await spool.quarantine(task.id, `its data file cannot be read: ${(error as Error).message}`)
+        return
+      }
+      if (!task.counted) {
+        task.counted = true
+        summary.messages += 1
+      }
+      let outcomes: RecipientOutcome[]
+      try {
+        outcomes = await deliverer.deliver({ queueId: task.id, sender: task.envelope.sender, recipients: job.recipients, data, queuedAt: task.envelope.createdAt })
+      } catch (error) {
+        log.error('queue', `${task.id}: the deliverer failed unexpectedly: ${(error as Error).message}`)
+        const reply = { text: `internal delivery error: ${(error as Error).message}`, enhanced: '4.3.0', human: 'An internal error interrupted delivery; it will be retried.' }
+        outcomes = job.recipients.map((recipient) => ({ recipient, status: 'deferred' as const, reply }))
+      }
+      const at = clock.now()
+      run.attempts += 1
+      summary.attempted += job.recipients.length
+      const unreachable = outcomes.length >= job.recipients.length && outcomes.every((o) => o.status === 'deferred' && o.unreachable === true)
+      if (!unreachable) run.reached = true
+      if (unreachable && !run.reached) {
+        // Held back until the run's verdict: if every attempt was like this, the network is down and it does not count.
+        const entry = run.stash.get(task.id) ?? { task, parts: [] }
+        entry.parts.push({ due: job.recipients, outcomes, at })
+        run.stash.set(task.id, entry)
+        return
+      }
+      task.chain = task.chain.then(() => this.recordTask(task, job.recipients, outcomes, at, null, summary))
+      await task.chain
+    } finally {
+      task.groupsLeft -= 1
+      if (task.groupsLeft === 0 && !run.stash.has(task.id)) summary.nextWakeAt = earlier(summary.nextWakeAt, await this.finalize(task))
+    }
+  }
+
+  /** Records one group's outcomes on top of what this run recorded before (or keeps them for later if that fails). */
+  private async recordTask(task: Task, due: string[], outcomes: RecipientOutcome[], at: number, probeAt: number | null, summary: RunSummary): Promise<void> {
+    if (task.gone || task.quarantined) return
+    const base = task.envelope
+    const earlierFailure = this.unrecorded.get(task.id)
+    const recorded = earlierFailure === undefined ? await recordOutcomes(this.options.spool, this.options.log, this.policy, base, due, outcomes, at, probeAt) : null
+    const applied = applyOutcomes(base, due, outcomes, at, this.policy, probeAt)
+    this.logEvents(base, applied.events, at, summary)
+    if (recorded === null) {
+      const intended = applied.envelope.recipients.filter((r) => due.includes(r.address))
+      this.unrecorded.set(task.id, [...(earlierFailure ?? []), ...intended])
+    } else if (recorded === 'gone') {
+      task.gone = true
+    } else {
+      task.envelope = recorded
+    }
+  }
+
+  /** After the last group: finish (notice, complete or freeze), or warn about the delay; returns the next wake time. */
+  private async finalize(task: Task): Promise<number | null> {
+    const { clock, log } = this.options
+    try {
+      if (task.gone || task.quarantined) return null
+      if (this.unrecorded.has(task.id)) return clock.now() + MESSAGE_RETRY_MS
+      let env = task.envelope
+      if (allFinal(env)) {
+        const done = await finishMessage(this.notices, env)
+        if (done.outcome === 'frozen') this.emit(done.envelope, 'hold')
+        else this.emit(env, finishedState(env))
+        return null
+      }
+      env = await maybeWarnDelay(this.notices, env)
+      this.emit(env, stateDirFor(env) ?? task.state)
+      return nextWakeAt(env)
+    } catch (error) {
+      log.error('queue', `${task.id}: could not finish this message yet (will try again): ${(error as Error).message}`)
+      return clock.now() + MESSAGE_RETRY_MS
+    } finally {
+      task.release()
+    }
   }
 
   private logEvents(envelope: Envelope, events: OutcomeEvent[], at: number, summary: RunSummary): void {

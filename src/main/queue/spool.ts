@@ -4,16 +4,17 @@ import { mkdir, readdir, readFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Clock } from '../app/clock'
 import type { Logger } from '../log/logger'
-import { checkAddress } from '../../shared/address'
 import { AppError } from '../../shared/result'
-import {
-  ENVELOPE_VERSION, SPOOL_DIRS, envelopeSchema, parseEnvelope, serializeEnvelope, stateDirFor,
-  type DsnOptions, type Envelope, type EnvelopeRecipient, type Origin, type SpoolDir
-} from './envelope'
+import { SPOOL_DIRS, envelopeSchema, parseEnvelope, serializeEnvelope, stateDirFor, type Envelope, type SpoolDir } from './envelope'
 import { DirSyncer, fsyncDir, isErrno, unlinkIfExists, writeFileDurable } from './fsutil'
 import { newQueueId, type IdGenerator } from './ids'
 import { idFromEnvelopeName, moveToCorrupt, spoolLayout, tmpName, type SpoolLayout } from './layout'
+import { checkLimits, snapshotUsage, UsageCounter, type QueueLimits, type QueueUsage, type UsageSource } from './limits'
 import { newestCopy, recoverSpool, type RecoveryReport } from './recovery'
+import { newEnvelope, stampNextWake, validate, type EnqueueInput } from './submission'
+import { scanEntries } from './listing'
+
+export type { EnqueueInput } from './submission'
 
 const COMPONENT = 'queue'
 
@@ -27,19 +28,10 @@ export interface SpoolOptions {
   /** Run start-up recovery (default true). */
   recover?: boolean
   orphanGraceMs?: number
-}
-
-export interface EnqueueInput {
-  /** The raw RFC 5322 message (CRLF line ends). */
-  data: Buffer
-  /** Envelope sender; '' is the null sender <>. */
-  sender: string
-  recipients: { address: string; original?: string }[]
-  origin: Origin
-  messageId: string | null
-  subject: string
-  notBefore?: number | null
-  dsn?: DsnOptions
+  /** Back-pressure: enqueue refuses with QUEUE_FULL past these (every door: UI, CLI, listener). */
+  limits?: QueueLimits
+  /** Where the usage for the limits comes from; default: exact counters after recovery, else spool/usage.json. */
+  usage?: UsageSource
 }
 
 export interface SpoolEntry {
@@ -63,24 +55,6 @@ export class SpoolConflictError extends Error {
   }
 }
 
-/** Same address, whatever the case of the domain (the local part is case-sensitive by RFC 5321). */
-function recipientKey(address: string): string {
-  const at = address.lastIndexOf('@')
-  return at < 0 ? address : address.slice(0, at + 1) + address.slice(at + 1).toLowerCase()
-}
-
-function validate(input: EnqueueInput): void {
-  if (input.recipients.length === 0) throw new AppError('NO_RECIPIENTS', 'The message has no recipients.')
-  if (input.sender !== '') {
-    const check = checkAddress(input.sender)
-    if (!check.ok) throw new AppError('INVALID_ADDRESS', `The sender "${input.sender}" is not a valid address: ${check.reason}`)
-  }
-  for (const r of input.recipients) {
-    const check = checkAddress(r.address)
-    if (!check.ok) throw new AppError('INVALID_ADDRESS', `"${r.address}" is not a valid address: ${check.reason}`)
-  }
-}
-
 export class Spool {
   readonly layout: SpoolLayout
   /** What start-up recovery found (null when it was skipped). */
@@ -91,6 +65,12 @@ export class Spool {
   private readonly newId: IdGenerator
   private readonly locks = new Map<string, Promise<unknown>>()
   private tmpCounter = 0
+  private limits: QueueLimits | null
+  private usageSource: UsageSource
+  /** Exact usage, kept by the process that ran recovery (the owner of the queue); null in CLI processes. */
+  readonly usage: UsageCounter | null = null
+  /** Ids in queued/ whose size `usage` already counts (so mail queued by other processes is counted once). */
+  readonly countedQueued = new Set<string>()
 
   private constructor(root: string, options: SpoolOptions) {
     this.layout = spoolLayout(root)
@@ -98,6 +78,27 @@ export class Spool {
     this.log = options.log
     this.syncer = options.syncer ?? new DirSyncer()
     this.newId = options.newId ?? newQueueId
+    this.limits = options.limits ?? null
+    this.usageSource = options.usage ?? snapshotUsage(this.layout)
+    if (options.recover !== false) {
+      this.usage = new UsageCounter()
+      const counter = this.usage
+      if (options.usage === undefined) this.usageSource = async () => counter.snapshot()
+    }
+  }
+
+  /** Sets or changes the back-pressure limits (config reload). */
+  setLimits(limits: QueueLimits | null): void {
+    this.limits = limits
+  }
+
+  /** The usage the limits are checked against (the service switches between its counters and the snapshot). */
+  setUsageSource(source: UsageSource): void {
+    this.usageSource = source
+  }
+
+  currentUsage(): Promise<QueueUsage> {
+    return this.usageSource()
   }
 
   /** Creates the directories if needed and runs recovery (see recovery.ts). */
@@ -109,7 +110,15 @@ export class Spool {
         await mkdir(dir, { recursive: true, mode: 0o700 })
       }
       await fsyncDir(root)
-      if (options.recover !== false) spool.recovery = await recoverSpool(layout, { clock: options.clock, log: options.log, orphanGraceMs: options.orphanGraceMs })
+      if (options.recover !== false) {
+        spool.recovery = await recoverSpool(layout, { clock: options.clock, log: options.log, orphanGraceMs: options.orphanGraceMs })
+        if (spool.usage !== null) {
+          spool.usage.messages = spool.recovery.envelopes
+          spool.usage.bytes = spool.recovery.bytes
+        }
+        for (const id of spool.recovery.queuedIds) spool.countedQueued.add(id)
+        spool.recovery.queuedIds = []
+      }
     } catch (error) {
       throw new AppError('SPOOL_IO', `The outbox at ${root} cannot be opened: ${(error as Error).message}`, { dir: root }, { cause: error })
     }
@@ -128,21 +137,14 @@ export class Spool {
    */
   async enqueue(input: EnqueueInput): Promise<Envelope> {
     validate(input)
-    const now = this.clock.now()
-    const id = this.newId(now)
-    const seen = new Set<string>()
-    const recipients: EnvelopeRecipient[] = []
-    for (const r of input.recipients) {
-      const key = recipientKey(r.address)
-      if (seen.has(key)) continue
-      seen.add(key)
-      recipients.push({ address: r.address, original: r.original ?? r.address, state: 'pending', attempts: 0, lastReply: null, nextAttemptAt: null, warned: false })
+    if (this.limits !== null) {
+      // The queue's own notices (from <>, origin local) only need disk space: see checkLimits.
+      const notice = input.sender === '' && input.origin === 'local'
+      await checkLimits(this.limits, this.usageSource, this.layout.root, input.data.length, notice)
     }
-    const envelope: Envelope = envelopeSchema.parse({
-      version: ENVELOPE_VERSION, id, createdAt: now, origin: input.origin, sender: input.sender, size: input.data.length,
-      messageId: input.messageId, subject: input.subject, notBefore: input.notBefore ?? null, seq: 0,
-      ...(input.dsn === undefined ? {} : { dsn: input.dsn }), recipients
-    })
+    const now = this.clock.now()
+    const envelope = newEnvelope(input, this.newId(now), now)
+    const { id, recipients } = envelope
     const { layout } = this
     const dataTmp = this.tmpPath(id, 'data')
     const envTmp = this.tmpPath(id, 'json')
@@ -154,6 +156,7 @@ export class Spool {
       await this.syncer.sync(layout.data)
       stage = 'envelope'
       await writeFileDurable(envTmp, serializeEnvelope(envelope))
+      await stampNextWake(envTmp, envelope, now, true)
       await rename(envTmp, queuedPath)
       stage = 'commit'
       await this.syncer.sync(layout.dir('queued'))
@@ -163,6 +166,8 @@ export class Spool {
       this.log.error(COMPONENT, `${id}: enqueue failed while writing the ${stage}: ${(error as Error).message}`)
       throw new AppError('SPOOL_IO', `The message could not be written to the outbox: ${(error as Error).message}`, { id, stage }, { cause: error })
     }
+    this.usage?.add(envelope.size)
+    if (this.usage !== null) this.countedQueued.add(id)
     this.log.mail(COMPONENT, id, { from: input.sender, size: envelope.size, nrcpt: recipients.length, origin: input.origin })
     return envelope
   }
@@ -181,6 +186,7 @@ export class Spool {
       const tmp = this.tmpPath(env.id, 'json')
       try {
         await writeFileDurable(tmp, serializeEnvelope(next))
+        await stampNextWake(tmp, next, this.clock.now(), false)
         await rename(tmp, this.layout.envelopePath(target, env.id))
       } catch (error) {
         await unlinkIfExists(tmp).catch(() => false)
@@ -195,13 +201,39 @@ export class Spool {
     })
   }
 
-  /** Removes a finished message: its envelope first (fsynced), then its data. */
-  complete(id: string): Promise<void> {
+  /**
+   * Reads the newest copy, applies `change`, and writes it back (seq-checked), again on a concurrent change
+   * (another process, or the runner recording an outcome). `change` returns null to leave the message as it is.
+   * NOT_FOUND when the message is not in the queue.
+   */
+  async modify(id: string, change: (env: Envelope, state: SpoolDir) => Envelope | null): Promise<SpoolEntry> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.locate(id)
+      if (current === null) throw new AppError('NOT_FOUND', `${id}: no such message in the outbox`, { id })
+      const changed = change(current.envelope, current.state)
+      if (changed === null) return current
+      try {
+        const written = await this.update(changed)
+        return { state: stateDirFor(written) ?? current.state, envelope: written }
+      } catch (error) {
+        if (!(error instanceof SpoolConflictError) || attempt >= 4) throw error
+      }
+    }
+  }
+
+  /** Removes a finished message: its envelope first (fsynced), then its data. `size` keeps the usage counters exact. */
+  complete(id: string, size?: number): Promise<void> {
     return this.withLock(id, async () => {
+      let removed = false
       for (const dir of SPOOL_DIRS) {
-        if (await unlinkIfExists(this.layout.envelopePath(dir, id))) await this.syncer.sync(this.layout.dir(dir))
+        if (await unlinkIfExists(this.layout.envelopePath(dir, id))) {
+          removed = true
+          await this.syncer.sync(this.layout.dir(dir))
+        }
       }
       await unlinkIfExists(this.layout.dataPath(id))
+      this.countedQueued.delete(id)
+      if (removed) this.usage?.remove(size ?? 0)
       this.log.mail(COMPONENT, id, { status: 'removed' })
     })
   }
@@ -240,14 +272,17 @@ export class Spool {
 
   /** Every message in queued/, deferred/ and hold/ (newest copy of each), in id (= time) order. Reads the disk. */
   async entries(): Promise<SpoolEntry[]> {
-    const byId = new Map<string, SpoolEntry[]>()
-    for (const dir of SPOOL_DIRS) {
-      for (const name of await this.names(dir)) {
-        const envelope = await this.readEnvelope(dir, name)
-        if (envelope !== null) byId.set(envelope.id, [...(byId.get(envelope.id) ?? []), { state: dir, envelope }])
-      }
-    }
-    return [...byId.keys()].sort().map((id) => newestCopy(byId.get(id) as SpoolEntry[]) as SpoolEntry)
+    const all: SpoolEntry[] = []
+    for await (const entry of scanEntries(this)) all.push(entry)
+    return all
+  }
+
+  /**
+   * Every message, one at a time in id (= time) order, without holding the queue in memory: only the names are
+   * listed and sorted up front (mailq with 100k messages).
+   */
+  scan(): AsyncGenerator<SpoolEntry> {
+    return scanEntries(this)
   }
 
   async list(): Promise<Envelope[]> {
@@ -263,12 +298,13 @@ export class Spool {
     return { queued: queued ?? 0, deferred: deferred ?? 0, hold: hold ?? 0, corrupt: corrupt ?? 0 }
   }
 
-  private async names(dir: SpoolDir): Promise<string[]> {
+  /** Envelope file names in one state directory (not parsed). */
+  async names(dir: SpoolDir): Promise<string[]> {
     return (await readdir(this.layout.dir(dir))).filter((n) => idFromEnvelopeName(n) !== null && !n.startsWith('.'))
   }
 
   /** Reads one envelope; a file that vanished is null, one that does not parse is reported and skipped (recovery moves it). */
-  private async readEnvelope(dir: SpoolDir, name: string): Promise<Envelope | null> {
+  async readEnvelope(dir: SpoolDir, name: string): Promise<Envelope | null> {
     try {
       return parseEnvelope(await readFile(join(this.layout.dir(dir), name)))
     } catch (error) {

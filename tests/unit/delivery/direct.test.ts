@@ -5,6 +5,7 @@ import { createDirectDeliverer } from '../../../src/main/delivery/direct'
 import type { DeliveryRequest, Deliverer } from '../../../src/main/delivery/types'
 import { memoryLogger } from '../../../src/main/log/logger'
 import { fakeResolver } from './fake-resolver'
+import { startScriptedSmtp } from './scripted-smtp'
 import { startTestServer, type Behaviour, type TestServer } from './smtp-test-server'
 
 const MESSAGE = Buffer.from('From: a@sender.test\r\nTo: b@example.test\r\nSubject: hi\r\nMessage-ID: <1@sender.test>\r\n\r\nHello.\r\n', 'utf8')
@@ -172,29 +173,22 @@ describe('direct delivery', () => {
     expect(s.transactions[0]?.servername).toBe('mx.example.test')
   })
 
-  it('moves on to the next MX when the STARTTLS handshake fails', async () => {
-    const broken = await rawServer((socket) => {
-      let upgrading = false
-      socket.write('220 broken.example.test ESMTP\r\n')
-      socket.on('data', (chunk: Buffer) => {
-        const line = chunk.toString('latin1')
-        if (upgrading) socket.write('this is not TLS at all\r\n') // the answer to the ClientHello
-        else if (/^EHLO/i.test(line)) socket.write('250-broken.example.test\r\n250 STARTTLS\r\n')
-        else if (/^STARTTLS/i.test(line)) {
-          upgrading = true
-          socket.write('220 Go ahead\r\n')
-        }
-      })
-    })
+  it('retries the same MX once in plaintext when the STARTTLS handshake fails, and logs it', async () => {
+    const broken = await startScriptedSmtp({ ehlo: ['PIPELINING', '8BITMIME', 'STARTTLS'], brokenTls: true })
+    cleanups.push(() => broken.close())
     const backup = await server({}, '127.0.0.2', broken.port)
     const { d, log } = deliverer(broken.port,
       { 'example.test': [{ exchange: 'mx1.example.test', priority: 10 }, { exchange: 'mx2.example.test', priority: 20 }] },
       { 'mx1.example.test': ['127.0.0.1'], 'mx2.example.test': ['127.0.0.2'] })
     const [outcome] = await d.deliver(request(['b@example.test']))
     expect(outcome?.status).toBe('sent')
-    expect(outcome?.reply.host).toBe(`mx2.example.test[127.0.0.2]:${broken.port}`)
-    expect(backup.transactions).toHaveLength(1)
-    expect(log.lines.join('\n')).toContain(`conversation with mx1.example.test[127.0.0.1]:${broken.port}: TLS handshake failed (wrong version number)`)
+    expect(outcome?.reply.host).toBe(`mx1.example.test[127.0.0.1]:${broken.port}`)
+    expect(broken.messages).toHaveLength(1)
+    expect(broken.connections).toHaveLength(2)
+    expect(broken.connections[0]).toContain('STARTTLS')
+    expect(broken.connections[1]).not.toContain('STARTTLS')
+    expect(backup.sessions).toBe(0)
+    expect(log.lines.join('\n')).toContain(`conversation with mx1.example.test[127.0.0.1]:${broken.port}: TLS handshake failed (wrong version number); trying mx1.example.test[127.0.0.1]:${broken.port} again without TLS`)
   })
 
   it('defers when a server accepts the connection but never greets', async () => {

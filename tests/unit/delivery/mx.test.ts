@@ -1,6 +1,6 @@
 // Routing for direct delivery (RFC 5321 §5.1, RFC 7505) with a fake resolver: order, implicit MX, null MX, failures.
 import { describe, expect, it } from 'vitest'
-import { isUnroutableAddress, orderMx, planRoute, type Route } from '../../../src/main/delivery/mx'
+import { isUnroutableAddress, orderAddresses, orderMx, planRoute, type Route } from '../../../src/main/delivery/mx'
 import { fakeResolver } from './fake-resolver'
 
 const open = { allowLoopback: false, random: () => 0 }
@@ -153,5 +153,22 @@ describe('orderMx', () => {
   it('keeps the best preference of a name listed twice', () => {
     expect(orderMx([{ exchange: 'a', priority: 20 }, { exchange: 'b', priority: 15 }, { exchange: 'a', priority: 10 }], () => 0))
       .toEqual([{ exchange: 'a', priority: 10 }, { exchange: 'b', priority: 15 }])
+  })
+})
+
+describe('address order per MX host', () => {
+  const mixed = ['2001:db8::1', '192.0.2.1', '2001:db8::2', '192.0.2.2']
+  it('tries A before AAAA by default, keeping DNS order within a family', () => {
+    expect(orderAddresses(mixed, 'ipv4-first')).toEqual(['192.0.2.1', '192.0.2.2', '2001:db8::1', '2001:db8::2'])
+  })
+  it('can prefer IPv6 or use one family only', () => {
+    expect(orderAddresses(mixed, 'ipv6-first')).toEqual(['2001:db8::1', '2001:db8::2', '192.0.2.1', '192.0.2.2'])
+    expect(orderAddresses(mixed, 'ipv4-only')).toEqual(['192.0.2.1', '192.0.2.2'])
+    expect(orderAddresses(mixed, 'ipv6-only')).toEqual(['2001:db8::1', '2001:db8::2'])
+  })
+  it('plans routes with the configured order', async () => {
+    const resolver = fakeResolver({ 'example.test': [{ exchange: 'mx.example.test', priority: 10 }] }, { 'mx.example.test': ['192.0.2.1', '2001:db8::1'] })
+    const route = await planRoute('example.test', resolver, { allowLoopback: false, random: () => 0, addressOrder: 'ipv6-first' })
+    expect(route.kind === 'hosts' ? route.hosts[0]?.addresses : route).toEqual(['2001:db8::1', '192.0.2.1'])
   })
 })

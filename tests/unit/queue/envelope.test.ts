@@ -15,6 +15,9 @@ function envelope(overrides: Partial<Envelope> = {}): Envelope {
     subject: 'Hello',
     notBefore: null,
     seq: 0,
+    hold: null,
+    frozenMs: 0,
+    warnedAt: null,
     recipients: [{ address: 'bob@example.net', original: 'bob@example.net', state: 'pending', attempts: 0, lastReply: null, nextAttemptAt: null, warned: false }],
     ...overrides
   }
@@ -53,13 +56,15 @@ describe('the directory an envelope belongs in', () => {
     expect(stateDirFor(envelope({ recipients: [{ ...r, state: 'held' }, { ...r, address: 'c@example.net', state: 'deferred' }] }))).toBe('hold')
     expect(stateDirFor(envelope({ recipients: [{ ...r, state: 'sent' }, { ...r, address: 'c@example.net' }] }))).toBe('queued')
     expect(stateDirFor(envelope({ recipients: [{ ...r, state: 'sent' }, { ...r, state: 'failed' }] }))).toBeNull()
+    expect(stateDirFor(envelope({ hold: { kind: 'freeze', by: 'system', reason: 'x', at: 0 }, recipients: [{ ...r, state: 'failed' }] }))).toBe('hold')
   })
 
   it('maps to the shared outbox shape', () => {
     const env = envelope()
     expect(toOutboxMessage(env, 'queued')).toEqual({
       id: env.id, createdAt: env.createdAt, origin: 'ui', sender: 'alice@example.org', subject: 'Hello', size: 42, state: 'queued',
-      recipients: [{ address: 'bob@example.net', state: 'pending', attempts: 0, lastReply: null, nextAttemptAt: null }]
+      messageId: '<1@example.org>', notBefore: null, hold: null,
+      recipients: [{ address: 'bob@example.net', original: 'bob@example.net', state: 'pending', attempts: 0, lastReply: null, nextAttemptAt: null }]
     })
   })
 })

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { Clock } from '../../../src/main/app/clock'
 import type { Deliverer, DeliveryRequest, OutcomeStatus, RecipientOutcome } from '../../../src/main/delivery/types'
 import { memoryLogger } from '../../../src/main/log/logger'
+import type { NoticeRequest, NoticeResult, Notifier } from '../../../src/main/notices/types'
 import type { EnqueueInput } from '../../../src/main/queue/spool'
 
 export const T0 = Date.UTC(2025, 0, 6, 9, 0, 0)
@@ -95,3 +96,36 @@ export function message(overrides: Partial<EnqueueInput> = {}): EnqueueInput {
 }
 
 export { memoryLogger }
+
+/** A Notifier that records every request (and whether the message was still in the spool at that moment). */
+export function fakeNotifier(check?: (request: NoticeRequest) => Promise<void> | void): Notifier & { sent: NoticeRequest[]; fail: boolean } {
+  const fake = {
+    sent: [] as NoticeRequest[],
+    fail: false,
+    async send(request: NoticeRequest): Promise<NoticeResult> {
+      if (fake.fail) throw new Error('ENOSPC: no space left on device')
+      await check?.(request)
+      fake.sent.push(request)
+      return { status: 'queued', id: 'NOTICE' }
+    }
+  }
+  return fake
+}
+
+/** The reply of a DNS or connect failure, as the direct deliverer marks it (outcome.unreachable). */
+export const unreachableReply: RecipientOutcome['reply'] = { enhanced: '4.4.1', text: 'connect ECONNREFUSED 192.0.2.1:25', human: 'The server could not be reached.' }
+
+/** A Deliverer that answers per request: 'unreachable' or a status for every recipient. */
+export function switchableDeliverer(mode: { now: OutcomeStatus | 'unreachable' }): Deliverer & { requests: DeliveryRequest[] } {
+  const fake = {
+    requests: [] as DeliveryRequest[],
+    async deliver(request: DeliveryRequest): Promise<RecipientOutcome[]> {
+      fake.requests.push(request)
+      return request.recipients.map((recipient) => mode.now === 'unreachable'
+        ? { recipient, status: 'deferred' as const, reply: unreachableReply, unreachable: true }
+        : { recipient, status: mode.now as OutcomeStatus, reply: replies[mode.now as OutcomeStatus] })
+    },
+    async close() {}
+  }
+  return fake
+}

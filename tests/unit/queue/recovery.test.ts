@@ -130,7 +130,7 @@ describe('spool recovery', () => {
     const { dir, spool } = await spoolWith()
     const env = await spool.enqueue(message())
     const { spool: again } = await reopen(dir)
-    expect(again.recovery).toEqual({ envelopes: 1, tmpRemoved: 0, corrupt: 0, duplicatesRemoved: 0, orphansRemoved: 0 })
+    expect(again.recovery).toMatchObject({ envelopes: 1, bytes: message().data.length, tmpRemoved: 0, corrupt: 0, duplicatesRemoved: 0, orphansRemoved: 0 })
     expect(parseEnvelope(await readFile(join(dir, 'queued', `${env.id}.json`)))).toEqual(env)
   })
 })
