@@ -1,8 +1,9 @@
 // Electron entry: starts the core, opens the sandboxed window and binds the IPC contract. The only other Electron code is in shell/ and preload/.
-import { app, BrowserWindow, dialog, ipcMain } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, net, powerMonitor } from 'electron'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createApp, type App } from './app/container'
+import { NETWORK_POLL_MS } from './config/timeouts'
 import { bindIpc } from './shell/ipc'
 import { createMainWindow, rendererLocation } from './shell/window'
 
@@ -29,6 +30,12 @@ app.whenReady().then(async () => {
     return
   }
   await core.startRunner()
+  // Tell the queue when the network comes and goes, so it retries at once instead of counting failed attempts.
+  const queue = core.queue
+  queue.setNetworkOnline(net.isOnline())
+  powerMonitor.on('resume', () => queue.setNetworkOnline(net.isOnline()))
+  const networkPoll = setInterval(() => queue.setNetworkOnline(net.isOnline()), NETWORK_POLL_MS)
+  app.on('will-quit', () => clearInterval(networkPoll))
   const trusted = rendererLocation(outDir)
   bindIpc(ipcMain, core.dispatch, core.events, trusted, () => BrowserWindow.getAllWindows())
   createMainWindow(outDir, trusted)

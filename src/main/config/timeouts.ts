@@ -28,3 +28,6 @@ export const CONTROL_FLUSH_TIMEOUT_MS = 30 * 60_000
 export const SMTP_POOL_IDLE_MS = 5_000
 /** A pooled connection is not reused once it is this old (Postfix's smtp_connection_reuse_time_limit). */
 export const SMTP_POOL_MAX_AGE_MS = 300_000
+
+/** How often the desktop shell asks the OS whether the network is up (Electron net.isOnline). */
+export const NETWORK_POLL_MS = 15_000

@@ -139,7 +139,8 @@ export function toOutboxMessage(env: Envelope, state: OutboxState): OutboxMessag
     recipients: env.recipients.map((r) => ({
       address: r.address,
       original: r.original,
-      state: r.state,
+      // While the message is held or frozen, its waiting recipients are shown as held.
+      state: env.hold !== null && !isFinal(r) ? 'held' : r.state,
       attempts: r.attempts,
       lastReply: r.lastReply,
       nextAttemptAt: r.nextAttemptAt
