@@ -57,7 +57,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const localDomains = await loadLocalDomains(config, paths.etc)
   const deliverer = options.deliverer ?? createRouter({
     config, localDomains, mailRoot: paths.mail, resolver, log,
-    direct: createDirectDeliverer({ resolver, hostname: config.hostname, allowLoopback: config.dns.allowLoopback, log })
+    direct: createDirectDeliverer({ resolver, hostname: config.hostname, allowLoopback: config.dns.allowLoopback, addressOrder: config.dns.addressOrder, log })
   })
   // The notifier queues notices to remote senders through the queue, which needs the notifier: bound late.
   let queueRef: QueueService | null = null

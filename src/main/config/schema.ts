@@ -94,8 +94,10 @@ export const configSchema = z.strictObject({
     /** Servers to ask instead of the system's resolv.conf. */
     servers: z.array(dnsServer).default([]),
     /** Let MX/A answers point at loopback or private addresses (tests only). */
-    allowLoopback: z.boolean().default(false)
-  }).default({ servers: [], allowLoopback: false }),
+    allowLoopback: z.boolean().default(false),
+    /** Which addresses of an MX host to try, in what order. */
+    addressOrder: z.enum(['ipv4-first', 'ipv6-first', 'ipv4-only', 'ipv6-only']).default('ipv4-first')
+  }).prefault({}),
   /** Domains delivered on this machine besides etc/local-host-names (hostname and localhost are always local). */
   localDomains: z.array(hostName).default([]),
   queue: queueSettings.prefault({}),

@@ -5,12 +5,14 @@ import { dirname } from 'node:path'
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 }
 
-/** Fields of a delivery event, written in Postfix's order: to=<…>, relay=…, delay=…, dsn=…, status=… (reply). */
+/** Fields of a delivery event, written in Postfix's order: to=<…>, relay=…, delay=…, delays=…, dsn=…, status=… (reply). */
 export interface MailEvent {
   to?: string
   from?: string
   relay?: string
   delay?: number
+  /** Postfix's a/b/c/d breakdown in seconds (see formatDelays). */
+  delays?: string
   dsn?: string
   status?: string
   reply?: string
@@ -26,7 +28,23 @@ export interface Logger {
   mail(component: string, queueId: string, event: MailEvent): void
 }
 
-const ORDER = ['from', 'to', 'relay', 'delay', 'dsn', 'status']
+const ORDER = ['from', 'to', 'relay', 'delay', 'delays', 'dsn', 'status']
+
+/** Seconds as Postfix writes them in delays=: at most two decimals below 10 s, whole seconds above ("0.45", "0", "12"). */
+export function formatSeconds(seconds: number): string {
+  const s = Math.max(0, seconds)
+  if (s >= 10) return s.toFixed(0)
+  const fixed = s.toFixed(2).replace(/\.?0+$/, '')
+  return fixed === '' ? '0' : fixed
+}
+
+/**
+ * Postfix's delays=a/b/c/d: a = before this attempt (time in the queue), b = waiting for a delivery slot,
+ * c = connection set-up (DNS, connect, greeting, EHLO, TLS), d = transmission (MAIL FROM to the final reply).
+ */
+export function formatDelays(a: number, b: number, c: number, d: number): string {
+  return [a, b, c, d].map(formatSeconds).join('/')
+}
 
 export function formatMailEvent(queueId: string, event: MailEvent): string {
   const parts: string[] = []

@@ -246,7 +246,11 @@ export class QueueRunner {
       }
       let outcomes: RecipientOutcome[]
       try {
-        outcomes = await deliverer.deliver({ queueId: task.id, sender: task.envelope.sender, recipients: job.recipients, data, queuedAt: task.envelope.createdAt })
+        const originals = Object.fromEntries(task.envelope.recipients.filter((r) => job.recipients.includes(r.address)).map((r) => [r.address, r.original]))
+        outcomes = await deliverer.deliver({
+          queueId: task.id, sender: task.envelope.sender, recipients: job.recipients, data, queuedAt: task.envelope.createdAt,
+          ...(task.envelope.dsn !== undefined ? { dsn: task.envelope.dsn } : {}), originals
+        })
       } catch (error) {
         log.error('queue', `${task.id}: the deliverer failed unexpectedly: ${(error as Error).message}`)
         const reply = { text: `internal delivery error: ${(error as Error).message}`, enhanced: '4.3.0', human: 'An internal error interrupted delivery; it will be retried.' }

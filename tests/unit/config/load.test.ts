@@ -27,7 +27,7 @@ describe('loadConfig', () => {
   it('uses defaults when there is no file', async () => {
     const config = await withConfig(null)
     expect(config.accounts).toEqual([])
-    expect(config.dns).toEqual({ servers: [], allowLoopback: false })
+    expect(config.dns).toEqual({ servers: [], allowLoopback: false, addressOrder: 'ipv4-first' })
     expect(config.hostname.length).toBeGreaterThan(0)
   })
 

@@ -243,7 +243,7 @@ describe('operations', () => {
     await service.hold(id)
     await expect(service.editRecipients(id, ['not an address'])).rejects.toMatchObject({ code: 'INVALID_ADDRESS' })
     const edited = await service.editRecipients(id, ['a@example.net', 'c@example.net'])
-    expect(edited.recipients.map((r) => [r.address, r.state])).toEqual([['a@example.net', 'sent'], ['c@example.net', 'pending']])
+    expect(edited.recipients.map((r) => [r.address, r.state])).toEqual([['a@example.net', 'sent'], ['c@example.net', 'held']])
   })
 
   it('works from a process that is not the runner: a hold there stops the runner from delivering', async () => {
