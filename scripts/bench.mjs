@@ -1,6 +1,7 @@
-// npm run bench: bundles each bench/*.ts with Vite (SSR build, deps external) into .tmp/bench and runs it with this Node.
+// npm run bench [name]: bundles each bench/*.ts with Vite (SSR build, deps external) into .tmp/bench and runs it with this
+// Node. The CLI measurements need the built app: it is built first when out/main/cli.js is missing.
 import { spawnSync } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { build } from 'vite'
 
@@ -8,6 +9,11 @@ const root = join(import.meta.dirname, '..')
 const only = process.argv[2]
 const benches = readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.ts') && (only === undefined || f.startsWith(only)))
 const outDir = join(root, '.tmp', 'bench')
+if (!existsSync(join(root, 'out', 'main', 'cli.js'))) {
+  console.log('out/main/cli.js is missing: building the app first (npx electron-vite build)')
+  const built = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'inherit' })
+  if (built.status !== 0) process.exit(built.status ?? 1)
+}
 await build({
   root,
   logLevel: 'warn',

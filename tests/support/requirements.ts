@@ -95,3 +95,24 @@ export function requireServersOrSkip(tools: string[], title = 'suite'): string |
   const { skip, reason } = playwrightRequirement(tools, title)
   return skip ? reason : undefined
 }
+
+/**
+ * Like describeWithServers for a capability found by probing rather than by an executable (e.g. "mount is not
+ * permitted"): `problem` undefined runs the suite; otherwise it fails under CI and is skipped loudly locally.
+ */
+export function describeWithCapability(title: string, problem: string | undefined, fn: () => void): void {
+  if (problem === undefined) {
+    describe(title, fn)
+  } else if (isCI()) {
+    describe(title, () => {
+      test('required capability is available', () => {
+        throw new Error(`${title}: ${problem} (CI=true: this must run, not skip)`)
+      })
+    })
+  } else {
+    const line = `SKIPPED ${title}: ${problem}`
+    const bar = '!'.repeat(Math.min(line.length, 100))
+    process.stderr.write(`\n${bar}\n${line}\n${bar}\n\n`)
+    describe.skipIf(true)(title, fn)
+  }
+}
