@@ -12,7 +12,9 @@ export default defineConfig({
     build: {
       // The CLI and the daemon run this same bundle on plain Node 20.
       target: 'node20',
-      externalizeDeps: true,
+      // zod is bundled (tree-shaken into one chunk) instead of loaded as ~80 separate ESM files: that alone is ~100 ms of CPU
+      // per `mailroom sendmail` (docs/performance.md). The Electron entry gets the same single copy.
+      externalizeDeps: { exclude: ['zod'] },
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),

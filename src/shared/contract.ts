@@ -107,6 +107,35 @@ export const queueStatus = z.object({
 })
 export type QueueStatus = z.infer<typeof queueStatus>
 
+/** One maillog line about a message, parsed (log/maillog.ts). */
+export const traceEntry = z.object({
+  time: z.string(),
+  component: z.string(),
+  level: z.enum(['debug', 'info', 'warn', 'error']),
+  text: z.string(),
+  fields: z.record(z.string(), z.string()),
+  reply: z.string().optional()
+})
+export type TraceEntry = z.infer<typeof traceEntry>
+
+/** One preflight check and its verdict, with a sentence a person can act on. */
+export const routeCheck = z.object({
+  id: z.enum(['port25', 'ptr', 'spf', 'smarthost', 'dns']),
+  title: z.string(),
+  status: z.enum(['ok', 'warn', 'fail', 'skipped']),
+  detail: z.string()
+})
+export const routeCheckReport = z.object({
+  sender: z.string(),
+  /** The address this machine connects from (as seen locally), when it could be found. */
+  localAddress: z.string().nullable(),
+  checks: z.array(routeCheck),
+  /** 'direct' when direct delivery looks fine, else 'smarthost', with the reason in advice. */
+  recommendation: z.enum(['direct', 'smarthost']),
+  advice: z.string()
+})
+export type RouteCheckReport = z.infer<typeof routeCheckReport>
+
 export const calls = {
   'app.info': {
     args: empty,
@@ -147,6 +176,10 @@ export const calls = {
   'outbox.delete': { args: z.object({ id: z.string().min(1).max(64), notifySender: z.boolean().default(false) }).strict(), result: z.object({ id: z.string(), deleted: z.literal(true) }) },
   /** Undo send: removes a message whose undo/send-later time has not come yet; refused once delivery started. */
   'outbox.undo': { args: messageRef, result: z.object({ id: z.string(), deleted: z.literal(true) }) },
+  /** The message's maillog lines (every attempt, notice and operation), oldest first. */
+  'outbox.trace': { args: messageRef, result: z.array(traceEntry) },
+  /** Preflight: can this machine deliver directly (port 25 out, PTR, SPF), or should it use a smart host? */
+  'route.check': { args: z.object({ from: emailAddress.optional() }).strict(), result: routeCheckReport },
   /** Replace the recipients of a held message (delivered ones stay as they are). */
   'outbox.editRecipients': { args: z.object({ id: z.string().min(1).max(64), recipients: z.array(emailAddress).min(1, 'keep at least one recipient') }).strict(), result: outboxMessage },
   'accounts.list': { args: empty, result: z.array(accountSummary) },

@@ -10,12 +10,13 @@ import { validateRoutes } from '../delivery/routes'
 import type { Deliverer } from '../delivery/types'
 import { createResolver, type MailResolver } from '../dns/resolver'
 import { ImapReader } from '../imap/reader'
-import { startControlServer } from '../ipc/control'
+import { runQueueOp, startControlServer } from '../ipc/control'
 import { createDispatcher, type Dispatch } from '../ipc/dispatch'
 import { EventHub } from '../ipc/events'
 import { createLogger, type Logger } from '../log/logger'
 import { loadLocalDomains } from '../local/domains'
 import { createNotifier } from '../notices/notifier'
+import { createRouteChecker } from '../preflight/checker'
 import { QueueService, queueOptionsFromSettings } from '../queue/service'
 import { AppError } from '../../shared/result'
 import { systemClock, type Clock } from './clock'
@@ -78,7 +79,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   queue.onRemoved((id) => events.emit('outbox.removed', { id }))
   queue.onStatus((status) => events.emit('queue.status', status))
   const imap = new ImapReader(config.accounts, log)
-  const dispatch = createDispatcher(createHandlers({ mode: options.mode, config, queue, imap, clock }), log)
+  const checkRoute = createRouteChecker({ config, resolver, log })
+  const dispatch = createDispatcher(createHandlers({ mode: options.mode, config, queue, imap, clock, maillog: paths.maillog, checkRoute }), log)
 
   let control: { close(): Promise<void> } | null = null
 
@@ -96,9 +98,10 @@ export async function createApp(options: AppOptions): Promise<App> {
         return false
       }
       queue.startScheduler()
-      control = await startControlServer(paths.controlSocket, async (command) => {
+      control = await startControlServer(paths.controlSocket, async (command, request) => {
         if (command === 'kick') return void queue.kick()
         if (command === 'flush') return queue.flush()
+        if (command === 'op') return runQueueOp(queue, request)
         return { pid: process.pid }
       }, log)
       log.info('queue', `queue runner started (pid ${process.pid}, mode ${options.mode})`)

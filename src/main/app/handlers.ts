@@ -7,6 +7,8 @@ import type { QueueService } from '../queue/service'
 import { composeMessage } from '../submission/compose'
 import type { Clock } from './clock'
 import { APP_VERSION } from './version'
+import type { RouteCheckReport } from '../../shared/contract'
+import { readMessageTrace } from '../log/trace'
 
 export type AppMode = 'electron' | 'browser' | 'daemon' | 'cli'
 
@@ -16,6 +18,10 @@ export interface HandlerDeps {
   queue: QueueService
   imap: ImapReader
   clock: Clock
+  /** log/maillog, for per-message traces. */
+  maillog: string
+  /** The preflight (src/main/preflight). */
+  checkRoute: (sender: string) => Promise<RouteCheckReport>
 }
 
 /** Send later wins; otherwise an undoable send waits undoSendSeconds; null: try at once. */
@@ -24,13 +30,14 @@ export function firstAttemptAt(input: { sendAt: number | null; undo: boolean }, 
   return input.undo && undoSendSeconds > 0 ? now + undoSendSeconds * 1000 : null
 }
 
-export function createHandlers({ mode, config, queue, imap, clock }: HandlerDeps): Handlers {
+export function createHandlers({ mode, config, queue, imap, clock, maillog, checkRoute }: HandlerDeps): Handlers {
+  const defaultSender = (): string => config.accounts[0]?.email ?? localAddress(config)
   return {
     'app.info': async () => ({
       version: APP_VERSION,
       mode: mode === 'electron' ? 'electron' : 'browser',
       hostname: config.hostname,
-      defaultFrom: config.accounts[0]?.email ?? localAddress(config)
+      defaultFrom: defaultSender()
     }),
     'compose.send': async (input) => {
       const account = config.accounts.find((a) => a.email.toLowerCase() === input.from.toLowerCase())
@@ -62,6 +69,8 @@ export function createHandlers({ mode, config, queue, imap, clock }: HandlerDeps
       return { id, deleted: true as const }
     },
     'outbox.editRecipients': ({ id, recipients }) => queue.editRecipients(id, recipients),
+    'outbox.trace': ({ id }) => readMessageTrace(maillog, id),
+    'route.check': (args) => checkRoute(args.from ?? defaultSender()),
     'accounts.list': async () => config.accounts.map((a) => ({ id: a.id, email: a.email, ...(a.name !== undefined ? { name: a.name } : {}) })),
     'mail.list': ({ accountId, mailbox, limit }) => imap.list(accountId, mailbox, limit),
     'mail.read': ({ accountId, mailbox, uid }) => imap.read(accountId, mailbox, uid)

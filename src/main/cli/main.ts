@@ -9,13 +9,15 @@ commands:
   daemon       run the mail system (queue runner, control socket) without a user interface
   sendmail     sendmail-compatible submission: mailroom sendmail [-t] [-i] [-f sender] [recipient ...] < message
   mailq        list the outgoing queue (--json for machines)
+  queue        steer queued mail: hold, release, freeze, thaw, retry, delete, undo, edit-recipients, status
+  newaliases   rebuild the aliases database (same as sendmail -bi)
   help         this text
 
-Invoked through a link named "sendmail" or "mailq", it acts as that program.
+Invoked through a link named "sendmail", "mailq" or "newaliases", it acts as that program.
 Data lives in MAILROOM_HOME (default ~/.local/share/mailroom).`
 
 function programFromArgv0(invokedAs: string): string | null {
-  if (invokedAs === 'sendmail' || invokedAs === 'mailq') return invokedAs
+  if (invokedAs === 'sendmail' || invokedAs === 'mailq' || invokedAs === 'newaliases') return invokedAs
   return null
 }
 
@@ -29,7 +31,13 @@ export async function main(argv: readonly string[], invokedAs = 'mailroom'): Pro
       case 'sendmail':
         return await (await import('./sendmail')).runSendmail(rest, program)
       case 'mailq':
-        return await (await import('./mailq')).runMailq(rest)
+        // `mailq` takes sendmail's options too (Postfix: "newaliases -bp" lists the queue); --json is ours.
+        if (rest.includes('--json') || rest.length === 0) return await (await import('./mailq')).runMailq(rest)
+        return await (await import('./sendmail')).runSendmail(rest, program, 'print-queue')
+      case 'newaliases':
+        return await (await import('./sendmail')).runSendmail(rest, program, 'init-aliases')
+      case 'queue':
+        return await (await import('./queue-ops')).runQueueCommand(rest, program)
       case 'serve':
         return await (await import('./serve')).runServe(rest)
       case 'daemon':

@@ -1,81 +1,141 @@
 // `mailroom sendmail`: validates the message, commits it to the spool itself (no daemon needed), then nudges a running daemon.
+// This is the hot path of every cron job and script: it imports only what submitting needs; every other mode loads its code on demand.
+import { existsSync, readFileSync, readSync } from 'node:fs'
 import { EX } from '../../shared/error-codes'
 import { AppError } from '../../shared/result'
 import { localAddress } from '../config/identity'
-import { loadConfig } from '../config/load'
-import { pathsFor, resolveHome } from '../config/paths'
+import { pathsFor, resolveHome, type Paths } from '../config/paths'
 import { CONTROL_FLUSH_TIMEOUT_MS } from '../config/timeouts'
-import { controlRequest } from '../ipc/control'
 import { createLogger } from '../log/logger'
 import { systemClock } from '../app/clock'
 import { prepareMessage } from '../submission/prepare'
-import { parseSendmailArgs, SENDMAIL_USAGE, type SendmailArgs } from './sendmail-args'
+import { loadSubmitConfig } from './config-cache'
+import { parseSendmailArgs, SENDMAIL_USAGE, type SendmailArgs, type SendmailMode } from './sendmail-args'
 import { reportError } from './output'
 
+/** How long the courtesy nudge to a running daemon may take before the command exits anyway. */
+const KICK_TIMEOUT_MS = 1000
+
+/** The login's full name from the passwd GECOS field, as Postfix's sendmail takes it when neither -F nor NAME is given. */
+function gecosName(): string | undefined {
+  const uid = process.getuid?.()
+  if (uid === undefined) return undefined
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const fields = line.split(':')
+      if (fields[2] === String(uid)) {
+        const name = (fields[4] ?? '').split(',')[0]?.trim() ?? ''
+        return name === '' ? undefined : name
+      }
+    }
+  } catch {
+    // no passwd file (other systems): no full name
+  }
+  return undefined
+}
+
+/**
+ * The message on stdin. Plain reads of fd 0 spare loading the stream machinery; if stdin turns out to be non-blocking
+ * (EAGAIN), what was read so far is kept and the rest comes through the stream, so nothing is lost either way.
+ */
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  const buffer = Buffer.allocUnsafe(64 * 1024)
+  for (;;) {
+    let n: number
+    try {
+      n = readSync(0, buffer, 0, buffer.length, null)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'EOF') break
+      if (code !== 'EAGAIN') throw error
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+      break
+    }
+    if (n === 0) break
+    chunks.push(Buffer.from(buffer.subarray(0, n)))
+  }
   return Buffer.concat(chunks)
 }
 
-export async function runSendmail(argv: readonly string[], program: string): Promise<number> {
+/** Nudges a running daemon so it delivers at once; without a socket file there is nobody to tell (and node:net is not loaded). */
+async function kickDaemon(socketPath: string): Promise<void> {
+  if (!existsSync(socketPath)) return
+  const { controlRequest } = await import('../ipc/control')
+  await controlRequest(socketPath, 'kick', KICK_TIMEOUT_MS).catch(() => null)
+}
+
+export async function runSendmail(argv: readonly string[], program: string, initialMode: SendmailMode = 'deliver'): Promise<number> {
   let args: SendmailArgs
   try {
-    args = parseSendmailArgs(argv)
+    args = parseSendmailArgs(argv, initialMode)
   } catch (error) {
     const code = reportError(program, error)
     process.stderr.write(SENDMAIL_USAGE + '\n')
     return code
   }
-  for (const option of args.ignored) process.stderr.write(`${program}: warning: ignoring option ${option}\n`)
+  for (const warning of args.warnings) process.stderr.write(`${program}: warning: ${warning}\n`)
+  if (args.verbose > 0) for (const option of args.ignored) process.stderr.write(`${program}: ${option} option ignored\n`)
+  const paths = pathsFor(resolveHome())
   switch (args.mode) {
+    case 'ignore':
+      if (args.verbose > 0) process.stderr.write(`${program}: nothing to do: ${args.ignoreReason ?? ''}\n`)
+      return EX.OK
     case 'print-queue':
       return (await import('./mailq')).runMailq([])
     case 'flush':
-      return flushQueue(program, args.verbose)
+      return flushQueue(program, args.verbose > 0)
     case 'verify':
+      return (await import('./verify')).runVerify(paths, args.recipients)
     case 'init-aliases':
-      throw new AppError('INVALID_ARGUMENT', `${args.mode === 'verify' ? '-bv' : '-bi/-I'} is not available yet in this version of Mailroom`)
+      return (await import('./newaliases')).runNewaliases(program, args.verbose > 0)
     case 'deliver':
-      return submit(program, args)
+      if (args.flushId !== undefined) return (await import('./queue-ops')).runQueueCommand(['retry', args.flushId], program)
+      return submit(program, args, paths)
   }
 }
 
-async function submit(program: string, args: SendmailArgs): Promise<number> {
-  const paths = pathsFor(resolveHome())
-  const config = await loadConfig(paths.config)
+async function submit(program: string, args: SendmailArgs, paths: Paths): Promise<number> {
+  const config = await loadSubmitConfig(paths)
   const raw = await readStdin()
   const now = systemClock.now()
+  const fullName = args.fullName ?? process.env.NAME ?? gecosName()
   const prepared = prepareMessage(raw, {
     hostname: config.hostname,
     sender: args.sender ?? localAddress(config),
     recipients: args.recipients,
     extractRecipients: args.extractRecipients,
     ignoreDots: args.ignoreDots,
-    ...(args.fullName !== undefined ? { fullName: args.fullName } : {}),
+    ...(fullName !== undefined ? { fullName } : {}),
     now
   })
   for (const warning of prepared.warnings) process.stderr.write(`${program}: warning: ${warning}\n`)
-  const log = createLogger({ file: paths.maillog, stderr: args.verbose })
+  const log = createLogger({ file: paths.maillog, stderr: args.verbose > 1 })
   const { Spool } = await import('../queue/spool')
-  const spool = await Spool.open(paths.spool, { clock: systemClock, log, recover: false })
+  // `limits` is the spool's back-pressure option (queue.maxMessages, maxBytes, minFreeDisk); passed as a variable so this
+  // file also builds against a Spool that predates it.
+  const spoolOptions = { clock: systemClock, log, recover: false, limits: config.queue }
+  const spool = await Spool.open(paths.spool, spoolOptions)
+  const dsn = Object.keys(args.dsn).length > 0 ? { dsn: args.dsn } : {}
   const envelope = await spool.enqueue({
     data: prepared.data,
     sender: prepared.sender,
     recipients: prepared.recipients.map((address) => ({ address })),
     origin: 'cli',
     messageId: prepared.messageId,
-    subject: prepared.subject
+    subject: prepared.subject,
+    ...dsn
   })
   log.info('pickup', `${envelope.id}: uid=${process.getuid?.() ?? '?'} from=<${prepared.sender}> nrcpt=${prepared.recipients.length} size=${prepared.data.length}`)
-  if (args.verbose) process.stderr.write(`${program}: queued as ${envelope.id}\n`)
+  if (args.verbose > 0) process.stderr.write(`${program}: queued as ${envelope.id} for ${prepared.recipients.join(', ')}\n`)
   // The message is durable now; telling a running daemon is a courtesy, its absence is not an error.
-  await controlRequest(paths.controlSocket, 'kick', 1000).catch(() => null)
+  await kickDaemon(paths.controlSocket)
   return EX.OK
 }
 
 async function flushQueue(program: string, verbose: boolean): Promise<number> {
   const { createApp } = await import('../app/container')
+  const { controlRequest } = await import('../ipc/control')
   const app = await createApp({ mode: 'cli', logToStderr: verbose })
   try {
     if (await app.queue.becomeRunner()) {

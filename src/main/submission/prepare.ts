@@ -1,9 +1,9 @@
 // Checks and completes a submitted message before it may enter the spool (sendmail door and UI alike).
 import { randomBytes } from 'node:crypto'
 import addressparser, { type Address } from 'nodemailer/lib/addressparser'
-import libmime from 'libmime'
 import { checkAddress } from '../../shared/address'
 import { AppError } from '../../shared/result'
+import { decodeWords, encodePhrase } from './encoded-words'
 import { fieldValue, findFields, splitLines, splitMessage, type HeaderField } from './headers'
 
 export interface PrepareOptions {
@@ -130,8 +130,8 @@ export function prepareMessage(raw: Buffer, options: PrepareOptions): PreparedMe
   const has = (name: string): boolean => findFields(fields, name).length > 0
   if (!has('From')) {
     const fromAddress = sender === '' ? `MAILER-DAEMON@${options.hostname}` : sender
-    const name = options.fullName !== undefined && options.fullName !== '' ? libmime.encodeWord(options.fullName, 'Q') : ''
-    added.push(name === '' ? `From: ${fromAddress}` : `From: ${name.includes('=?') ? name : JSON.stringify(name)} <${fromAddress}>`)
+    const fullName = options.fullName?.replace(/[\r\n]+/g, ' ').trim() ?? ''
+    added.push(fullName === '' ? `From: ${fromAddress}` : `From: ${encodePhrase(fullName)} <${fromAddress}>`)
   }
   if (!has('Date')) added.push(`Date: ${rfc5322Date(options.now)}`)
   let messageId: string
@@ -155,9 +155,5 @@ export function prepareMessage(raw: Buffer, options: PrepareOptions): PreparedMe
 /** RFC 2047 words decoded; raw 8-bit header bytes read as UTF-8. */
 function decodeHeader(value: string): string {
   const utf8 = Buffer.from(value, 'latin1').toString('utf8')
-  try {
-    return libmime.decodeWords(utf8)
-  } catch {
-    return utf8
-  }
+  return decodeWords(utf8)
 }

@@ -21,6 +21,8 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'outbox.delete': unused,
     'outbox.undo': unused,
     'outbox.editRecipients': unused,
+    'outbox.trace': unused,
+    'route.check': unused,
     'accounts.list': async () => [],
     'mail.list': unused,
     'mail.read': unused,

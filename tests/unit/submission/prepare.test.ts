@@ -115,6 +115,19 @@ describe('prepareMessage', () => {
   })
 })
 
+describe('prepareMessage full name (-F)', () => {
+  it('puts the full name in the From header it adds, quoted, or RFC 2047-encoded when it is not ASCII', () => {
+    expect(headerBlock(prep('To: bob@remote.test\n\nx\n', { fullName: 'Alice Example' }).data)).toMatch(/^From: Alice Example <alice@mailroom\.test>$/m)
+    expect(headerBlock(prep('To: bob@remote.test\n\nx\n', { fullName: 'Jörg' }).data)).toMatch(/^From: =\?UTF-8\?Q\?J=C3=B6rg\?= <alice@mailroom\.test>$/m)
+    // A line break in the name cannot inject a header.
+    expect(headerBlock(prep('To: bob@remote.test\n\nx\n', { fullName: 'A\r\nBcc: x@y.test' }).data)).toMatch(/^From: "A Bcc: x@y\.test" <alice@mailroom\.test>$/m)
+  })
+
+  it('leaves an existing From header alone', () => {
+    expect(headerBlock(prep('From: Real <r@mailroom.test>\nTo: bob@remote.test\n\nx\n', { fullName: 'Other' }).data)).toContain('From: Real <r@mailroom.test>')
+  })
+})
+
 describe('prepareMessage address headers', () => {
   it.each([
     ['To: bob smith@remote.test', /"bob smith@remote\.test" is not a valid address/],
