@@ -11,6 +11,7 @@ commands:
   mailq        list the outgoing queue (--json for machines)
   queue        steer queued mail: hold, release, freeze, thaw, retry, delete, undo, edit-recipients, status
   newaliases   rebuild the aliases database (same as sendmail -bi)
+  check-route  can this machine deliver directly (port 25, reverse DNS, SPF) or does it need a smart host: [--from ADDR] [--json]
   help         this text
 
 Invoked through a link named "sendmail", "mailq" or "newaliases", it acts as that program.
@@ -34,6 +35,8 @@ export async function main(argv: readonly string[], invokedAs = 'mailroom'): Pro
         // `mailq` takes sendmail's options too (Postfix: "newaliases -bp" lists the queue); --json is ours.
         if (rest.includes('--json') || rest.length === 0) return await (await import('./mailq')).runMailq(rest)
         return await (await import('./sendmail')).runSendmail(rest, program, 'print-queue')
+      case 'check-route':
+        return await (await import('./check-route')).runCheckRoute(rest)
       case 'newaliases':
         return await (await import('./sendmail')).runSendmail(rest, program, 'init-aliases')
       case 'queue':

@@ -31,3 +31,8 @@ export const SMTP_POOL_MAX_AGE_MS = 300_000
 
 /** How often the desktop shell asks the OS whether the network is up (Electron net.isOnline). */
 export const NETWORK_POLL_MS = 15_000
+
+/** Preflight (mailroom check-route): how long a test connection to port 25 or a smart host may take to open. */
+export const PREFLIGHT_CONNECT_TIMEOUT_MS = 5_000
+/** Preflight: the smart host's greeting and EHLO answer together. */
+export const PREFLIGHT_SMTP_TIMEOUT_MS = 10_000

@@ -20,11 +20,16 @@ export async function checkSpf(sender: string, address: string | null, options: 
   if (isBehindNat(address, options.allowLoopback)) {
     return { id: 'spf', title: TITLE, status: 'skipped', detail: `Your public address is unknown (this computer has the private address ${address}), so ${domain}'s SPF record cannot be checked for it.` }
   }
-  const result = await spf({
-    sender, ip: address, helo: options.hostname, mta: options.hostname,
-    // mailauth calls resolver(name, type) like dns.promises.resolve; ours asks the configured servers.
-    resolver: (name: string, rrtype: string) => options.dns.resolve(name, rrtype) as Promise<string[]>
-  })
+  let result: Awaited<ReturnType<typeof spf>>
+  try {
+    result = await spf({
+      sender, ip: address, helo: options.hostname, mta: options.hostname,
+      // mailauth calls resolver(name, type) like dns.promises.resolve; ours asks the configured servers.
+      resolver: (name: string, rrtype: string) => options.dns.resolve(name, rrtype) as Promise<string[]>
+    })
+  } catch (error) {
+    return { id: 'spf', title: TITLE, status: 'warn', detail: `${domain}'s SPF record could not be checked (${(error as Error).message}).` }
+  }
   const verdict = result.status.result
   const record = typeof result.rr === 'string' ? ` (record: "${result.rr}")` : ''
   const denied = `${domain}'s SPF record does not allow ${address} to send its mail${record}`

@@ -8,6 +8,8 @@ export type Route =
   | { name: 'inbox'; accountId: string }
   | { name: 'outbox' }
   | { name: 'compose' }
+  /** The preflight: can this computer deliver directly, or does it need a smart host. */
+  | { name: 'delivery-check' }
 
 export const useNavStore = defineStore('nav', () => {
   const route = ref<Route>({ name: 'start' })
