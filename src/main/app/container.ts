@@ -18,6 +18,7 @@ import { loadLocalDomains } from '../local/domains'
 import { createNotifier } from '../notices/notifier'
 import { createRouteChecker } from '../preflight/checker'
 import { QueueService, queueOptionsFromSettings } from '../queue/service'
+import { createSentCopies } from '../sent/copies'
 import { AppError } from '../../shared/result'
 import { systemClock, type Clock } from './clock'
 import { createHandlers, type AppMode } from './handlers'
@@ -70,8 +71,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     log,
     clock
   })
+  // Copies of sent mail for IMAP accounts' Sent mailboxes: handed over before the queue removes a message.
+  const sentCopies = createSentCopies({ spoolDir: paths.spool, config, log, clock })
   const queue = await QueueService.open({
-    spoolDir: paths.spool, lockFile: paths.queueLock, deliverer, clock, log, notifier, ...queueOptionsFromSettings(config.queue)
+    spoolDir: paths.spool, lockFile: paths.queueLock, deliverer, clock, log, notifier, ...queueOptionsFromSettings(config.queue),
+    onFinished: (envelope, dataPath) => sentCopies.onFinished(envelope, dataPath)
   })
   queueRef = queue
   const events = new EventHub()
@@ -98,6 +102,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         return false
       }
       queue.startScheduler()
+      await sentCopies.start()
       control = await startControlServer(paths.controlSocket, async (command, request) => {
         if (command === 'kick') return void queue.kick()
         if (command === 'flush') return queue.flush()
@@ -110,6 +115,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     async close() {
       await control?.close()
       await queue.close()
+      await sentCopies.close()
       await imap.close()
       await deliverer.close()
     }

@@ -20,7 +20,16 @@ export interface NoticeDeps {
   policy: RetryPolicy
   /** 0: never warn. */
   delayWarningMs: number
+  /** Called before a finished message leaves the queue (see FinishedHook). */
+  onFinished?: FinishedHook | null
 }
+
+/**
+ * Called with a message whose every recipient is final, just before it is removed (not for a frozen one), with the
+ * path of its data file, which still exists during the call. It must be idempotent (a crash before the removal calls
+ * it again); when it throws, the message stays and the next run tries to finish it again (no recipient is retried).
+ */
+export type FinishedHook = (envelope: Envelope, dataPath: string) => Promise<void>
 
 function noticeRecipient(r: EnvelopeRecipient, willRetryUntil?: number): NoticeRecipient {
   return { address: r.address, original: r.original, reply: r.lastReply, attempts: r.attempts, ...(willRetryUntil !== undefined ? { willRetryUntil } : {}) }
@@ -54,6 +63,7 @@ export async function finishMessage(deps: NoticeDeps, env: Envelope): Promise<{ 
     deps.log.warn('queue', `${env.id}: from <> and undeliverable: frozen in hold/ (no notice is sent for a message from <>)`)
     return { outcome: 'frozen', envelope: frozen.envelope }
   }
+  if (deps.onFinished) await deps.onFinished(env, deps.spool.layout.dataPath(env.id))
   if (failed.length > 0) await sendNotice(deps, 'failure', env, failed.map((r) => noticeRecipient(r)))
   await deps.spool.complete(env.id, env.size)
   return { outcome: 'completed' }

@@ -11,12 +11,12 @@ import type { Notifier } from '../notices/types'
 import { MessageClaims } from './claims'
 import { allFinal, finishedState, stateDirFor, type Envelope, type EnvelopeRecipient, type SpoolDir } from './envelope'
 import { groupByDestination, runFair } from './fair'
-import { DEFAULT_DELAY_WARNING_MS, finishMessage, maybeWarnDelay, type NoticeDeps } from './notices'
+import { DEFAULT_DELAY_WARNING_MS, finishMessage, maybeWarnDelay, type FinishedHook, type NoticeDeps } from './notices'
 import { OFFLINE_PROBE_MESSAGES, OfflineState } from './offline'
 import { applyOutcomes, dueRecipients, earlier, nextWakeAt, type OutcomeEvent } from './outcomes'
 import { retryPolicy, type RetryPolicy } from './retry'
 import { MAX_DUE_PER_SCAN, scanDue } from './scan'
-import { recordOutcomes, writeMerged } from './record'
+import { recordByRemoval, recordOutcomes, writeMerged } from './record'
 import type { Spool } from './spool'
 
 /** Default deliveries at once in total, and per destination (config.queue.concurrency overrides both). */
@@ -65,6 +65,8 @@ export interface QueueRunnerOptions {
   maxDuePerScan?: number
   /** Every recorded change of a message: its new state, or sent/failed once it left the queue. */
   onChange?: (envelope: Envelope, state: OutboxState) => void
+  /** Runs before a finished message is removed (e.g. the Sent-folder copy); see FinishedHook in notices.ts. */
+  onFinished?: FinishedHook
 }
 
 /** Recipients whose new state could not be written yet (see mergeUnrecorded in outcomes.ts). */
@@ -81,6 +83,8 @@ interface Task {
   chain: Promise<void>
   gone: boolean
   quarantined: boolean
+  /** Every recipient was sent and the message was removed as the record of it (recordByRemoval). */
+  finished: boolean
   /** Counted in summary.messages (once its data was read). */
   counted: boolean
   release: () => void
@@ -118,7 +122,7 @@ export class QueueRunner {
     this.claims = options.claims ?? new MessageClaims()
     this.notices = {
       spool: options.spool, notifier: options.notifier ?? null, clock: options.clock, log: options.log,
-      policy: this.policy, delayWarningMs: options.delayWarningMs ?? DEFAULT_DELAY_WARNING_MS
+      policy: this.policy, delayWarningMs: options.delayWarningMs ?? DEFAULT_DELAY_WARNING_MS, onFinished: options.onFinished ?? null
     }
   }
 
@@ -133,12 +137,14 @@ export class QueueRunner {
     const summary: RunSummary = { messages: 0, attempted: 0, sent: 0, deferred: 0, failed: 0, nextWakeAt: null, offline: false, became: null }
     const run: RunState = { attempts: 0, reached: false, processed: new Set(), stash: new Map() }
     const probing = this.offline.offline && !force
+    let live: number | null = null
     for (;;) {
       const scan = await scanDue(spool, {
         now: clock.now(), force, limit: probing ? OFFLINE_PROBE_MESSAGES : (this.options.maxDuePerScan ?? MAX_DUE_PER_SCAN),
         skip: run.processed, always: new Set(this.unrecorded.keys()), deferred: full
       })
       summary.nextWakeAt = earlier(summary.nextWakeAt, scan.nextWakeAt)
+      live ??= full ? scan.messages : null
       if (scan.due.length === 0) break
       for (const id of scan.due) run.processed.add(id)
       await this.deliverBatch(scan.due, force, summary, run)
@@ -155,6 +161,8 @@ export class QueueRunner {
     // What deferred/ needs next: known exactly after a full scan; after a light one, the old bound still holds.
     this.deferredWakeAt = full ? summary.nextWakeAt : earlier(this.deferredWakeAt, summary.nextWakeAt)
     summary.nextWakeAt = this.deferredWakeAt
+    // spool/journal grows by a line per envelope write; shrink it once it holds mostly history (never throws).
+    if (live !== null) await spool.journal.maybeCompact(live)
     return summary
   }
 
@@ -209,7 +217,7 @@ export class QueueRunner {
         if (recorded === 'gone') return null
         envelope = recorded
       }
-      const task: Task = { id, state: entry.state, envelope, due: [], groupsLeft: 0, chain: Promise.resolve(), gone: false, quarantined: false, counted: false, release }
+      const task: Task = { id, state: entry.state, envelope, due: [], groupsLeft: 0, chain: Promise.resolve(), gone: false, quarantined: false, finished: false, counted: false, release }
       if (allFinal(envelope)) {
         handedOver = true
         summary.nextWakeAt = earlier(summary.nextWakeAt, await this.finalize(task))
@@ -278,11 +286,21 @@ export class QueueRunner {
 
   /** Records one group's outcomes on top of what this run recorded before (or keeps them for later if that fails). */
   private async recordTask(task: Task, due: string[], outcomes: RecipientOutcome[], at: number, probeAt: number | null, summary: RunSummary): Promise<void> {
-    if (task.gone || task.quarantined) return
+    if (task.gone || task.quarantined || task.finished) return
     const base = task.envelope
     const earlierFailure = this.unrecorded.get(task.id)
-    const recorded = earlierFailure === undefined ? await recordOutcomes(this.options.spool, this.options.log, this.policy, base, due, outcomes, at, probeAt) : null
     const applied = applyOutcomes(base, due, outcomes, at, this.policy, probeAt)
+    if (earlierFailure === undefined && this.finishesByRemoval(applied.envelope)) {
+      const removal = await recordByRemoval(this.options.spool, this.options.log, base)
+      if (removal !== 'changed') {
+        this.logEvents(base, applied.events, at, summary)
+        task.envelope = applied.envelope
+        if (removal === 'done') task.finished = true
+        else task.gone = true
+        return
+      }
+    }
+    const recorded = earlierFailure === undefined ? await recordOutcomes(this.options.spool, this.options.log, this.policy, base, due, outcomes, at, probeAt) : null
     this.logEvents(base, applied.events, at, summary)
     if (recorded === null) {
       const intended = applied.envelope.recipients.filter((r) => due.includes(r.address))
@@ -294,10 +312,23 @@ export class QueueRunner {
     }
   }
 
+  /**
+   * Whether an attempt's record can be the message's removal alone: every recipient sent (no failure notice, no
+   * freeze), not held, and no onFinished hook (it must see the sent state recorded before it runs: if it throws,
+   * the message stays and must not be delivered again).
+   */
+  private finishesByRemoval(env: Envelope): boolean {
+    return (this.notices.onFinished ?? null) === null && env.hold === null && env.recipients.every((r) => r.state === 'sent')
+  }
+
   /** After the last group: finish (notice, complete or freeze), or warn about the delay; returns the next wake time. */
   private async finalize(task: Task): Promise<number | null> {
     const { clock, log } = this.options
     try {
+      if (task.finished) {
+        this.emit(task.envelope, 'sent')
+        return null
+      }
       if (task.gone || task.quarantined) return null
       if (this.unrecorded.has(task.id)) return clock.now() + MESSAGE_RETRY_MS
       let env = task.envelope

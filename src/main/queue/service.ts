@@ -12,7 +12,7 @@ import { toOutboxMessage, type Envelope } from './envelope'
 import type { DirSyncer } from './fsutil'
 import { queueLimitsFromSettings, snapshotUsage, type QueueLimits } from './limits'
 import { acquireRunnerLock, readLockOwner, type RunnerLock } from './lock'
-import { DEFAULT_DELAY_WARNING_MS } from './notices'
+import { DEFAULT_DELAY_WARNING_MS, type FinishedHook } from './notices'
 import { applyOp, editRecipients, type QueueOp } from './ops'
 import { retryPolicyFromSettings, type RetryPolicy } from './retry'
 import { QueueRunner, type RunSummary } from './runner'
@@ -50,6 +50,8 @@ export interface QueueServiceOptions {
   notifier?: Notifier | null
   syncer?: DirSyncer
   orphanGraceMs?: number
+  /** Runs before a finished message is removed (the Sent-folder copy, src/main/sent); see FinishedHook. */
+  onFinished?: FinishedHook
 }
 
 /** The options that come from config.queue (durations and sizes already parsed to ms and bytes). */
@@ -85,6 +87,7 @@ export class QueueService {
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
       ...(options.perDestination !== undefined ? { perDestination: options.perDestination } : {}),
       ...(options.delayWarningMs !== undefined ? { delayWarningMs: options.delayWarningMs } : {}),
+      ...(options.onFinished !== undefined ? { onFinished: options.onFinished } : {}),
       onChange: (envelope, state) => {
         const message = toOutboxMessage(envelope, state)
         if (state === 'sent' || state === 'failed') this.remember(message)
@@ -148,7 +151,8 @@ export class QueueService {
   /** The outbox: every spooled message (state = its directory) and the last finished ones, oldest first. */
   async list(): Promise<OutboxMessage[]> {
     const active: OutboxMessage[] = []
-    for await (const e of this.spool.scan()) active.push(toOutboxMessage(e.envelope, e.state))
+    // From the summary journal (journal.ts): envelopes are read only for what it does not know (reply texts cut to 200 chars).
+    for await (const batch of this.spool.summaryBatches()) active.push(...batch)
     const ids = new Set(active.map((m) => m.id))
     const all = [...active, ...[...this.finished.values()].filter((m) => !ids.has(m.id))]
     return all.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
