@@ -34,7 +34,7 @@ export class ChunkedWriter {
 export async function* scanQueue(paths: Pick<Paths, 'spool' | 'maillog'>): AsyncGenerator<OutboxMessage> {
   const { Spool } = await import('../queue/spool')
   const spool = await Spool.open(paths.spool, { clock: systemClock, log: createLogger({ file: paths.maillog }), recover: false })
-  yield* await spool.summaries()
+  for await (const batch of spool.summaryBatches()) yield* batch
 }
 
 /** Writes the listing of `messages` to `out`; returns the number of messages listed. */

@@ -1,16 +1,19 @@
 // The queue-runner lock (run/queue.lock): at most one process delivers from the spool; it must never let two in.
 // Anyone may enqueue without it. A lock whose owner process is gone is stale: removed by rename under a takeover guard.
 import { randomBytes } from 'node:crypto'
-import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { link, mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { isErrno, renameIfExists, unlinkIfExists } from './fsutil'
 
-/** A lock file that exists but has no readable owner yet is being written; after this long it is debris. */
+/** A lock file without a readable owner (only an older version could leave one: see tryCreate); after this long it is debris. */
 const UNREADABLE_LOCK_GRACE_MS = 10_000
 /** A takeover guard older than this was left by a taker that died inside its few-millisecond critical section. */
 const STALE_GUARD_MS = 5_000
 const GUARD_RETRY_MS = 25
 const MAX_TRIES = 40
+const TMP_SUFFIX = '.tmp'
+/** A lock tmp file older than this belongs to an attempt that died before linking it. */
+const TMP_SWEEP_AGE_MS = 60_000
 
 export interface RunnerLock {
   readonly path: string
@@ -62,27 +65,47 @@ function ownerIsLive(owner: Owner): boolean {
   return isProcessAlive(owner.pid)
 }
 
+/**
+ * Creates `path` holding `<pid> <token>\n`, complete from its first instant: the content is written and fsynced in
+ * `<path>.<token>.tmp`, which is then hard-linked to `path` (EEXIST: taken). A process killed at any point leaves
+ * either no lock or a lock naming it (judged stale by its pid), never an empty one; at worst a tmp file (swept).
+ */
 async function tryCreate(path: string, owner: Owner): Promise<boolean> {
-  let handle
-  try {
-    handle = await open(path, 'wx', 0o600)
-  } catch (error) {
-    if (isErrno(error, 'EEXIST')) return false
-    throw error
-  }
-  // Registered before the content is written, so a taker in this same process never mistakes it for stale.
-  heldTokens.add(owner.token)
+  const tmp = `${path}.${owner.token}${TMP_SUFFIX}`
+  const handle = await open(tmp, 'wx', 0o600)
   try {
     await handle.writeFile(`${owner.pid} ${owner.token}\n`)
     await handle.sync()
   } catch (error) {
-    heldTokens.delete(owner.token)
     await handle.close().catch(() => undefined)
-    await unlinkIfExists(path).catch(() => false)
+    await unlinkIfExists(tmp).catch(() => false)
     throw error
   }
   await handle.close()
-  return true
+  // Registered before the link publishes it, so a taker in this same process never mistakes it for stale.
+  heldTokens.add(owner.token)
+  try {
+    await link(tmp, path)
+    return true
+  } catch (error) {
+    heldTokens.delete(owner.token)
+    if (isErrno(error, 'EEXIST')) return false
+    throw error
+  } finally {
+    await unlinkIfExists(tmp).catch(() => false)
+  }
+}
+
+/** Removes tmp files of lock attempts killed between their creation and their link (older than a minute). */
+async function sweepTmpFiles(path: string): Promise<void> {
+  const prefix = `${basename(path)}.`
+  const names = await readdir(dirname(path)).catch(() => [] as string[])
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !/\.[0-9a-f]{32}\.tmp$/.test(name)) continue
+    const file = join(dirname(path), name)
+    const info = await stat(file).catch(() => null)
+    if (info !== null && Date.now() - info.mtimeMs > TMP_SWEEP_AGE_MS) await unlinkIfExists(file).catch(() => false)
+  }
 }
 
 /**
@@ -125,6 +148,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function acquireRunnerLock(path: string): Promise<RunnerLock | null> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
   const owner: Owner = { pid: process.pid, token: randomBytes(16).toString('hex') }
+  await sweepTmpFiles(path)
   for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
     if (await tryCreate(path, owner)) return makeLock(path, owner)
     const current = await readOwner(path)

@@ -37,6 +37,26 @@ export async function recordOutcomes(
   return null
 }
 
+/**
+ * Records an attempt that made every recipient sent by removing the message (envelope unlink + group-committed
+ * directory fsync, then the data): the removal is the durable record that it is done, so the envelope is not
+ * rewritten first. 'rewrite' when the copy on disk is not the one delivered from (the caller records normally);
+ * 'gone' when it was removed meanwhile. A crash before the directory fsync leaves the old envelope and the
+ * message is delivered again: the same window as a crash before a rewrite's fsync.
+ */
+export async function recordByRemoval(spool: Spool, log: Logger, delivered: Envelope): Promise<'done' | 'rewrite' | 'gone'> {
+  const current = await spool.locate(delivered.id)
+  if (current === null) return 'gone'
+  if (current.envelope.seq !== delivered.seq) return 'rewrite'
+  try {
+    await spool.complete(delivered.id, delivered.size)
+  } catch (error) {
+    // The name is gone from the directory already or the fsync failed: a crash now may deliver it again (logged).
+    log.error('queue', `${delivered.id}: removing the sent message failed: ${(error as Error).message}`)
+  }
+  return 'done'
+}
+
 /** Writes recipients whose record failed earlier into the newest copy; 'gone' / null as for recordOutcomes(). */
 export async function writeMerged(spool: Spool, log: Logger, id: string, intended: readonly EnvelopeRecipient[]): Promise<Envelope | 'gone' | null> {
   try {

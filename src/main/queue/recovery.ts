@@ -23,9 +23,11 @@ export interface RecoveryReport {
   bytes: number
   /** Ids whose newest copy is in queued/ (consumed by the spool's usage counter, then cleared). */
   queuedIds: string[]
+  /** The copy kept of every message (consumed by the spool to rebuild its journal, then cleared). */
+  kept: Copy[]
 }
 
-interface Copy {
+export interface Copy {
   state: SpoolDir
   envelope: Envelope
 }
@@ -65,7 +67,7 @@ export interface RecoveryOptions {
 export async function recoverSpool(layout: SpoolLayout, options: RecoveryOptions): Promise<RecoveryReport> {
   const { clock, log } = options
   const grace = options.orphanGraceMs ?? ORPHAN_GRACE_MS
-  const report: RecoveryReport = { envelopes: 0, tmpRemoved: 0, corrupt: 0, duplicatesRemoved: 0, orphansRemoved: 0, bytes: 0, queuedIds: [] }
+  const report: RecoveryReport = { envelopes: 0, tmpRemoved: 0, corrupt: 0, duplicatesRemoved: 0, orphansRemoved: 0, bytes: 0, queuedIds: [], kept: [] }
   const now = clock.now()
 
   const quietly = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
@@ -145,6 +147,7 @@ export async function recoverSpool(layout: SpoolLayout, options: RecoveryOptions
       }
       report.envelopes += 1
       report.bytes += keep.envelope.size
+      report.kept.push(keep)
       if (keep.state === 'queued') report.queuedIds.push(id)
     })
   }

@@ -292,7 +292,7 @@ export class QueueRunner {
     const applied = applyOutcomes(base, due, outcomes, at, this.policy, probeAt)
     if (earlierFailure === undefined && this.finishesByRemoval(applied.envelope)) {
       const removal = await recordByRemoval(this.options.spool, this.options.log, base)
-      if (removal !== 'changed') {
+      if (removal !== 'rewrite') {
         this.logEvents(base, applied.events, at, summary)
         task.envelope = applied.envelope
         if (removal === 'done') task.finished = true
@@ -313,9 +313,10 @@ export class QueueRunner {
   }
 
   /**
-   * Whether an attempt's record can be the message's removal alone: every recipient sent (no failure notice, no
-   * freeze), not held, and no onFinished hook (it must see the sent state recorded before it runs: if it throws,
-   * the message stays and must not be delivered again).
+   * Whether an attempt's record can be the message's removal alone (recordByRemoval): every recipient sent (no
+   * failure notice, no freeze), not held, and no onFinished hook: the hook must run between a durable record of the
+   * sent state and the removal (if it throws, the message stays and must not be delivered again; and running it
+   * before an unrecorded removal would widen the duplicate window by the hook's own fsyncs).
    */
   private finishesByRemoval(env: Envelope): boolean {
     return (this.notices.onFinished ?? null) === null && env.hold === null && env.recipients.every((r) => r.state === 'sent')

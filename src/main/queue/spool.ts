@@ -13,6 +13,8 @@ import { checkLimits, snapshotUsage, UsageCounter, type QueueLimits, type QueueU
 import { newestCopy, recoverSpool, type RecoveryReport } from './recovery'
 import { newEnvelope, stampNextWake, validate, type EnqueueInput } from './submission'
 import { scanEntries } from './listing'
+import { recordLine, removalLine, SpoolJournal } from './journal'
+import type { OutboxMessage } from '../../shared/contract'
 
 export type { EnqueueInput } from './submission'
 
@@ -71,9 +73,12 @@ export class Spool {
   readonly usage: UsageCounter | null = null
   /** Ids in queued/ whose size `usage` already counts (so mail queued by other processes is counted once). */
   readonly countedQueued = new Set<string>()
+  /** spool/journal: the summary index mailq and the outbox list read (derived; see journal.ts). */
+  readonly journal: SpoolJournal
 
   private constructor(root: string, options: SpoolOptions) {
     this.layout = spoolLayout(root)
+    this.journal = new SpoolJournal({ root, readEnvelope: (dir, name) => this.readEnvelope(dir, name) }, options.log)
     this.clock = options.clock
     this.log = options.log
     this.syncer = options.syncer ?? new DirSyncer()
@@ -118,6 +123,8 @@ export class Spool {
         }
         for (const id of spool.recovery.queuedIds) spool.countedQueued.add(id)
         spool.recovery.queuedIds = []
+        await spool.journal.rewrite(spool.recovery.kept)
+        spool.recovery.kept = []
       }
     } catch (error) {
       throw new AppError('SPOOL_IO', `The outbox at ${root} cannot be opened: ${(error as Error).message}`, { dir: root }, { cause: error })
@@ -166,6 +173,7 @@ export class Spool {
       this.log.error(COMPONENT, `${id}: enqueue failed while writing the ${stage}: ${(error as Error).message}`)
       throw new AppError('SPOOL_IO', `The message could not be written to the outbox: ${(error as Error).message}`, { id, stage }, { cause: error })
     }
+    await this.journal.append(recordLine(envelope, 'queued'))
     this.usage?.add(envelope.size)
     if (this.usage !== null) this.countedQueued.add(id)
     this.log.mail(COMPONENT, id, { from: input.sender, size: envelope.size, nrcpt: recipients.length, origin: input.origin })
@@ -193,6 +201,7 @@ export class Spool {
         throw error
       }
       await this.syncer.sync(this.layout.dir(target))
+      await this.journal.append(recordLine(next, target))
       // The new copy is durable; older copies elsewhere lose on seq even if this removal does not survive a crash.
       for (const dir of SPOOL_DIRS) {
         if (dir !== target) await unlinkIfExists(this.layout.envelopePath(dir, env.id))
@@ -231,6 +240,7 @@ export class Spool {
           await this.syncer.sync(this.layout.dir(dir))
         }
       }
+      if (removed) await this.journal.append(removalLine(id))
       await unlinkIfExists(this.layout.dataPath(id))
       this.countedQueued.delete(id)
       if (removed) this.usage?.remove(size ?? 0)
@@ -243,6 +253,7 @@ export class Spool {
     return this.withLock(id, async () => {
       for (const dir of SPOOL_DIRS) await moveToCorrupt(this.layout, this.layout.envelopePath(dir, id), `${id}.json`)
       await moveToCorrupt(this.layout, this.layout.dataPath(id), `${id}.data`)
+      await this.journal.append(removalLine(id))
       this.log.warn(COMPONENT, `${id}: moved to corrupt/: ${reason}`)
     })
   }
@@ -262,11 +273,8 @@ export class Spool {
 
   /** The newest copy of a message and the directory it is in, or null. */
   async locate(id: string): Promise<SpoolEntry | null> {
-    const found: SpoolEntry[] = []
-    for (const dir of SPOOL_DIRS) {
-      const envelope = await this.readEnvelope(dir, `${id}.json`)
-      if (envelope !== null) found.push({ state: dir, envelope })
-    }
+    const read = await Promise.all(SPOOL_DIRS.map(async (dir) => ({ state: dir, envelope: await this.readEnvelope(dir, `${id}.json`) })))
+    const found = read.filter((entry): entry is SpoolEntry => entry.envelope !== null)
     return newestCopy(found) ?? null
   }
 
@@ -283,6 +291,20 @@ export class Spool {
    */
   scan(): AsyncGenerator<SpoolEntry> {
     return scanEntries(this)
+  }
+
+  /**
+   * The outbox view of every message in queued/, deferred/ and hold/, in id (= time) order, from spool/journal
+   * cross-checked with the directory names (envelopes are read only for what the journal does not know), one at
+   * a time: mailq.
+   */
+  async *summaries(): AsyncGenerator<OutboxMessage> {
+    for await (const batch of this.journal.summaryBatches()) yield* batch
+  }
+
+  /** summaries() a batch at a time (a few hundred messages), for readers of 100k messages. */
+  summaryBatches(): AsyncGenerator<OutboxMessage[]> {
+    return this.journal.summaryBatches()
   }
 
   async list(): Promise<Envelope[]> {
