@@ -19,6 +19,7 @@ import { createNotifier } from '../notices/notifier'
 import { createRouteChecker } from '../preflight/checker'
 import { QueueService, queueOptionsFromSettings } from '../queue/service'
 import { createSentCopies } from '../sent/copies'
+import { sentAccountFor } from '../sent/match'
 import { AppError } from '../../shared/result'
 import { systemClock, type Clock } from './clock'
 import { createHandlers, type AppMode } from './handlers'
@@ -75,7 +76,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const sentCopies = createSentCopies({ spoolDir: paths.spool, config, log, clock })
   const queue = await QueueService.open({
     spoolDir: paths.spool, lockFile: paths.queueLock, deliverer, clock, log, notifier, ...queueOptionsFromSettings(config.queue),
-    onFinished: (envelope, dataPath) => sentCopies.onFinished(envelope, dataPath)
+    onFinished: (envelope, dataPath) => sentCopies.onFinished(envelope, dataPath),
+    wantsFinished: (envelope) => sentAccountFor(envelope, config) !== null
   })
   queueRef = queue
   const events = new EventHub()

@@ -67,6 +67,8 @@ export interface QueueRunnerOptions {
   onChange?: (envelope: Envelope, state: OutboxState) => void
   /** Runs before a finished message is removed (e.g. the Sent-folder copy); see FinishedHook in notices.ts. */
   onFinished?: FinishedHook
+  /** Whether onFinished has anything to do for this message; when it says no, the removal fast path applies. Default: yes. */
+  wantsFinished?: (envelope: Envelope) => boolean
 }
 
 /** Recipients whose new state could not be written yet (see mergeUnrecorded in outcomes.ts). */
@@ -319,7 +321,8 @@ export class QueueRunner {
    * before an unrecorded removal would widen the duplicate window by the hook's own fsyncs).
    */
   private finishesByRemoval(env: Envelope): boolean {
-    return (this.notices.onFinished ?? null) === null && env.hold === null && env.recipients.every((r) => r.state === 'sent')
+    const hookWanted = (this.notices.onFinished ?? null) !== null && (this.options.wantsFinished?.(env) ?? true)
+    return !hookWanted && env.hold === null && env.recipients.every((r) => r.state === 'sent')
   }
 
   /** After the last group: finish (notice, complete or freeze), or warn about the delay; returns the next wake time. */

@@ -52,6 +52,8 @@ export interface QueueServiceOptions {
   orphanGraceMs?: number
   /** Runs before a finished message is removed (the Sent-folder copy, src/main/sent); see FinishedHook. */
   onFinished?: FinishedHook
+  /** Whether onFinished has anything to do for a message (else it is finished by removal, the fast path). */
+  wantsFinished?: (envelope: Envelope) => boolean
 }
 
 /** The options that come from config.queue (durations and sizes already parsed to ms and bytes). */
@@ -88,6 +90,7 @@ export class QueueService {
       ...(options.perDestination !== undefined ? { perDestination: options.perDestination } : {}),
       ...(options.delayWarningMs !== undefined ? { delayWarningMs: options.delayWarningMs } : {}),
       ...(options.onFinished !== undefined ? { onFinished: options.onFinished } : {}),
+      ...(options.wantsFinished !== undefined ? { wantsFinished: options.wantsFinished } : {}),
       onChange: (envelope, state) => {
         const message = toOutboxMessage(envelope, state)
         if (state === 'sent' || state === 'failed') this.remember(message)

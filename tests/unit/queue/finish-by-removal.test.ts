@@ -4,7 +4,7 @@ import { describe, it, expect, afterEach, vi } from 'vitest'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Deliverer } from '../../../src/main/delivery/types'
-import { parseEnvelope } from '../../../src/main/queue/envelope'
+import { parseEnvelope, type Envelope } from '../../../src/main/queue/envelope'
 import { DirSyncer } from '../../../src/main/queue/fsutil'
 import type { FinishedHook } from '../../../src/main/queue/notices'
 import { QueueRunner } from '../../../src/main/queue/runner'
@@ -16,7 +16,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c()
 })
 
-async function setup(deliverer: Deliverer, extra: { onFinished?: FinishedHook } = {}) {
+async function setup(deliverer: Deliverer, extra: { onFinished?: FinishedHook; wantsFinished?: (env: Envelope) => boolean } = {}) {
   const { dir, cleanup } = await tempDir()
   cleanups.push(cleanup)
   const clock = fakeClock()
@@ -93,6 +93,23 @@ describe('finishing by removal', () => {
     expect(deliverer.requests).toHaveLength(1)
     expect(seen).toEqual(['sent', 'sent'])
     expect(await ls(join(dir, 'queued'))).toEqual([])
+  })
+
+  it('takes the removal fast path when the hook says it has nothing to do for this message, and not otherwise', async () => {
+    const hooked: string[] = []
+    const hook: FinishedHook = async (env) => { hooked.push(env.id) }
+    const { spool, runner, update } = await setup(fakeDeliverer(), {
+      onFinished: hook, wantsFinished: (env) => env.sender === 'alice@example.org'
+    })
+    const plain = await spool.enqueue(message({ sender: 'script@example.org' }))
+    await runner.runOnce({ force: false })
+    expect(update).not.toHaveBeenCalled()
+    expect(hooked).toEqual([])
+    expect(await spool.get(plain.id)).toBeNull()
+    const copied = await spool.enqueue(message({ sender: 'alice@example.org' }))
+    await runner.runOnce({ force: false })
+    expect(update).toHaveBeenCalledTimes(1)
+    expect(hooked).toEqual([copied.id])
   })
 
   it('falls back to the seq-checked rewrite when another process changed the envelope during delivery', async () => {
