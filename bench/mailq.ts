@@ -2,7 +2,8 @@
 // The spool is seeded by writing envelope + data files directly (no fsync: this measures reading, not committing).
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { envelopeSchema, ENVELOPE_VERSION, serializeEnvelope } from '../src/main/queue/envelope'
+import { ENVELOPE_VERSION, serializeEnvelope } from '../src/main/queue/envelope'
+import { envelopeSchema } from '../src/main/queue/envelope-schema'
 import { createIdGenerator } from '../src/main/queue/ids'
 import { BIN, MAX_SECONDS, builtCliExists, makeBenchHome, median, num } from './support/measure'
 import { spawnSync } from 'node:child_process'

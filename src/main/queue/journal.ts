@@ -5,12 +5,11 @@ import { appendFile, open, readdir, readFile, rename, stat, unlink, writeFile } 
 import { join } from 'node:path'
 import type { OutboxMessage } from '../../shared/contract'
 import type { Logger } from '../log/logger'
-import { SPOOL_DIRS, toOutboxMessage, type Envelope, type SpoolDir } from './envelope'
+import { SPOOL_DIRS, newestCopy, toOutboxMessage, type Envelope, type SpoolDir } from './envelope'
 import { isErrno } from './fsutil'
 import { isQueueId } from './ids'
 import { decodeLine, messageLine, recordLine, replay } from './journal-record'
 import { idFromEnvelopeName } from './layout'
-import { newestCopy } from './recovery'
 
 export { recordLine, removalLine, replay } from './journal-record'
 

@@ -1,7 +1,7 @@
 // Reading the whole spool without holding it in memory: names are listed and sorted, envelopes read one at a time.
 import type { SpoolDir } from './envelope'
 import { idFromEnvelopeName } from './layout'
-import { newestCopy } from './recovery'
+import { newestCopy } from './envelope'
 import type { Spool, SpoolEntry } from './spool'
 
 const DIRS: readonly SpoolDir[] = ['queued', 'deferred', 'hold']

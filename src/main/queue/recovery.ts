@@ -4,7 +4,8 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Clock } from '../app/clock'
 import type { Logger } from '../log/logger'
-import { SPOOL_DIRS, parseEnvelope, type Envelope, type SpoolDir } from './envelope'
+import { SPOOL_DIRS, newestCopy, type Envelope, type SpoolDir } from './envelope'
+import { parseEnvelope } from './envelope-schema'
 import { isErrno, unlinkIfExists } from './fsutil'
 import { isQueueId } from './ids'
 import { isProcessAlive } from './lock'
@@ -33,12 +34,7 @@ export interface Copy {
 }
 
 const COMPONENT = 'queue'
-/** On equal seq (only possible after manual edits) keep the copy that sends nothing by itself. */
-const TIE_ORDER: Record<SpoolDir, number> = { hold: 0, deferred: 1, queued: 2 }
-
-export function newestCopy<T extends Copy>(copies: T[]): T | undefined {
-  return [...copies].sort((a, b) => b.envelope.seq - a.envelope.seq || TIE_ORDER[a.state] - TIE_ORDER[b.state])[0]
-}
+export { newestCopy } from './envelope'
 
 async function listNames(dir: string): Promise<string[]> {
   try {

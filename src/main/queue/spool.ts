@@ -5,12 +5,12 @@ import { join } from 'node:path'
 import type { Clock } from '../app/clock'
 import type { Logger } from '../log/logger'
 import { AppError } from '../../shared/result'
-import { SPOOL_DIRS, envelopeSchema, parseEnvelope, serializeEnvelope, stateDirFor, type Envelope, type SpoolDir } from './envelope'
+import { SPOOL_DIRS, newestCopy, serializeEnvelope, stateDirFor, type Envelope, type SpoolDir } from './envelope'
 import { DirSyncer, fsyncDir, isErrno, unlinkIfExists, writeFileDurable } from './fsutil'
 import { newQueueId, type IdGenerator } from './ids'
 import { idFromEnvelopeName, moveToCorrupt, spoolLayout, tmpName, type SpoolLayout } from './layout'
 import { checkLimits, snapshotUsage, UsageCounter, type QueueLimits, type QueueUsage, type UsageSource } from './limits'
-import { newestCopy, recoverSpool, type RecoveryReport } from './recovery'
+import type { RecoveryReport } from './recovery'
 import { newEnvelope, stampNextWake, validate, type EnqueueInput } from './submission'
 import { scanEntries } from './listing'
 import { recordLine, removalLine, SpoolJournal } from './journal'
@@ -19,6 +19,10 @@ import type { OutboxMessage } from '../../shared/contract'
 export type { EnqueueInput } from './submission'
 
 const COMPONENT = 'queue'
+
+/** The zod schema, loaded on first use: committing a new message (the sendmail door) never needs it. */
+let schemaModule: Promise<typeof import('./envelope-schema')> | null = null
+const envelopeSchemaModule = (): Promise<typeof import('./envelope-schema')> => (schemaModule ??= import('./envelope-schema'))
 
 export interface SpoolOptions {
   clock: Clock
@@ -111,11 +115,14 @@ export class Spool {
     const spool = new Spool(root, options)
     const { layout } = spool
     try {
+      // mkdir returns the first directory it created: fsync the root (making the new entries durable) only then.
+      let created = false
       for (const dir of [root, layout.tmp, layout.data, ...SPOOL_DIRS.map((d) => layout.dir(d)), layout.corrupt]) {
-        await mkdir(dir, { recursive: true, mode: 0o700 })
+        if ((await mkdir(dir, { recursive: true, mode: 0o700 })) !== undefined) created = true
       }
-      await fsyncDir(root)
+      if (created) await fsyncDir(root)
       if (options.recover !== false) {
+        const { recoverSpool } = await import('./recovery')
         spool.recovery = await recoverSpool(layout, { clock: options.clock, log: options.log, orphanGraceMs: options.orphanGraceMs })
         if (spool.usage !== null) {
           spool.usage.messages = spool.recovery.envelopes
@@ -189,7 +196,7 @@ export class Spool {
       const current = await this.locate(env.id)
       if (current === null) throw new AppError('NOT_FOUND', `${env.id}: no such message in the outbox`, { id: env.id })
       if (current.envelope.seq !== env.seq) throw new SpoolConflictError(env.id, env.seq, current.envelope.seq)
-      const next = envelopeSchema.parse({ ...env, seq: env.seq + 1 })
+      const next = (await envelopeSchemaModule()).envelopeSchema.parse({ ...env, seq: env.seq + 1 })
       const target = stateDirFor(next) ?? current.state
       const tmp = this.tmpPath(env.id, 'json')
       try {
@@ -328,7 +335,8 @@ export class Spool {
   /** Reads one envelope; a file that vanished is null, one that does not parse is reported and skipped (recovery moves it). */
   async readEnvelope(dir: SpoolDir, name: string): Promise<Envelope | null> {
     try {
-      return parseEnvelope(await readFile(join(this.layout.dir(dir), name)))
+      const bytes = await readFile(join(this.layout.dir(dir), name))
+      return (await envelopeSchemaModule()).parseEnvelope(bytes)
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return null
       if ((error as Error).name === 'EnvelopeError') {

@@ -1,6 +1,8 @@
 // The envelope format: strict parsing with clear errors, and the state → directory rule.
 import { describe, it, expect } from 'vitest'
-import { parseEnvelope, serializeEnvelope, stateDirFor, toOutboxMessage, type Envelope } from '../../../src/main/queue/envelope'
+import { serializeEnvelope, stateDirFor, toOutboxMessage, type Envelope } from '../../../src/main/queue/envelope'
+import { envelopeSchema, parseEnvelope } from '../../../src/main/queue/envelope-schema'
+import { newEnvelope } from '../../../src/main/queue/submission'
 import { newQueueId } from '../../../src/main/queue/ids'
 
 function envelope(overrides: Partial<Envelope> = {}): Envelope {
@@ -66,5 +68,21 @@ describe('the directory an envelope belongs in', () => {
       messageId: '<1@example.org>', notBefore: null, hold: null,
       recipients: [{ address: 'bob@example.net', original: 'bob@example.net', state: 'pending', attempts: 0, lastReply: null, nextAttemptAt: null }]
     })
+  })
+})
+
+describe('newEnvelope (built without zod for the sendmail door)', () => {
+  it('produces exactly what the schema accepts and would produce, with and without DSN options', () => {
+    const id = newQueueId(1_700_000_000_000)
+    for (const dsn of [undefined, { notify: ['FAILURE' as const, 'DELAY' as const], ret: 'HDRS' as const, envid: 'e1' }]) {
+      const built = newEnvelope({
+        data: Buffer.from('Subject: x\r\n\r\nhi\r\n'), sender: 'alice@example.org', origin: 'cli', messageId: '<m@x>', subject: 'x',
+        recipients: [{ address: 'bob@example.net' }, { address: 'bob@EXAMPLE.net' }, { address: 'carol@example.net', original: 'c@example.net' }],
+        ...(dsn === undefined ? {} : { dsn })
+      }, id, 1_700_000_000_000)
+      expect(envelopeSchema.parse(built)).toEqual(built)
+      expect(parseEnvelope(serializeEnvelope(built))).toEqual(built)
+      expect(built.recipients.map((r) => r.address)).toEqual(['bob@example.net', 'carol@example.net'])
+    }
   })
 })
