@@ -1,8 +1,9 @@
 // `mailroom mailq` with many queued messages: wall time and peak RSS at 1k and 100k (target < 1 s, memory O(due soon)).
 // The spool is seeded by writing envelope + data files directly (no fsync: this measures reading, not committing).
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ENVELOPE_VERSION, serializeEnvelope } from '../src/main/queue/envelope'
+import { recordLine } from '../src/main/queue/journal-record'
 import { envelopeSchema } from '../src/main/queue/envelope-schema'
 import { createIdGenerator } from '../src/main/queue/ids'
 import { BIN, MAX_SECONDS, builtCliExists, makeBenchHome, median, num } from './support/measure'
@@ -32,6 +33,8 @@ async function seed(spool: string, have: number, target: number): Promise<number
       })
       await writeFile(join(spool, 'data', id), data)
       await writeFile(join(spool, 'deferred', `${id}.json`), serializeEnvelope(envelope))
+      // What the spool itself appends on every envelope write: the summary journal mailq reads (docs/queue.md).
+      await appendFile(join(spool, 'journal'), recordLine(envelope, 'deferred'))
     }
   }
   await Promise.all(Array.from({ length: WRITERS }, writer))
