@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { reapOrphans, track, untrack } from './cleanup'
 import { logTail, makeServerDir, removeServerDir } from './files'
 import { freeTcpUdpPort, isListening, isPortFree, waitForPortFree } from './ports'
-import { pollUntil, requireExecutable, signal, waitForExit } from './proc'
+import { pollUntil, requireExecutable, signal, terminate } from './proc'
 
 const HOST = '127.0.0.1'
 
@@ -81,11 +81,7 @@ export async function startDns(opts: DnsOptions): Promise<DnsInstance> {
       stopping ??= (async () => {
         untrack(instance)
         try {
-          const pid = child?.pid
-          if (pid !== undefined && exited === undefined) {
-            signal(pid, 'SIGTERM')
-            if (!(await waitForExit(pid, 5000))) signal(pid, 'SIGKILL')
-          }
+          await terminate(exited === undefined ? child?.pid : undefined)
           await waitForPortFree(HOST, port, 10_000, { proto: 'udp', detail: details })
           await waitForPortFree(HOST, port, 10_000, { proto: 'tcp', detail: details })
         } finally {

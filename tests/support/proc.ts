@@ -244,3 +244,10 @@ export async function waitForExit(pid: number, timeoutMs: number): Promise<boole
     return false
   }
 }
+
+/** SIGTERM, then SIGKILL after `graceMs` if it is still there; nothing for undefined (never started or already gone). */
+export async function terminate(pid: number | undefined, graceMs = 5000): Promise<void> {
+  if (pid === undefined) return
+  signal(pid, 'SIGTERM')
+  if (!(await waitForExit(pid, graceMs))) signal(pid, 'SIGKILL')
+}

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { reapOrphans, track, untrack } from './cleanup'
 import { logTail, makeServerDir, removeServerDir } from './files'
 import { isPortFree, waitForPort, waitForPortFree } from './ports'
-import { requireExecutable, signal, waitForExit } from './proc'
+import { requireExecutable, signal, terminate } from './proc'
 
 /** smtp-sink's command names for -r/-f/-q: connect, helo, ehlo, mail, rcpt, data, '.', rset, quit … */
 export type SinkCommand = 'connect' | 'helo' | 'ehlo' | 'mail' | 'rcpt' | 'data' | '.' | 'rset' | 'quit'
@@ -91,11 +91,7 @@ export async function startSmtpSink(opts: SinkOptions = {}): Promise<SinkInstanc
       stopping ??= (async () => {
         untrack(instance)
         try {
-          const pid = child?.pid
-          if (pid !== undefined && exited === undefined) {
-            signal(pid, 'SIGTERM')
-            if (!(await waitForExit(pid, 5000))) signal(pid, 'SIGKILL')
-          }
+          await terminate(exited === undefined ? child?.pid : undefined)
           await waitForPortFree(address, port, 10_000, { detail: () => logTail(outPath) })
         } finally {
           await removeServerDir(dir)
