@@ -74,6 +74,21 @@ export type MessageSummary = z.infer<typeof messageSummary>
 
 export const attachmentInfo = z.object({ filename: z.string(), contentType: z.string(), size: z.number().int() })
 
+/** A delivery status notification (multipart/report; report-type=delivery-status), parsed for the bounce card. */
+export const deliveryReport = z.object({
+  kind: z.enum(['failure', 'delay', 'other']),
+  recipients: z.array(z.object({
+    address: z.string(),
+    action: z.string(),
+    status: z.string(),
+    diagnostic: z.string().optional(),
+    remoteMta: z.string().optional()
+  })),
+  /** The returned original: text is null when only its headers came back. */
+  original: z.object({ subject: z.string(), to: z.array(z.string()), cc: z.array(z.string()), text: z.string().nullable() })
+})
+export type DeliveryReport = z.infer<typeof deliveryReport>
+
 export const messageView = z.object({
   uid: z.number().int(),
   subject: z.string(),
@@ -83,7 +98,9 @@ export const messageView = z.object({
   date: z.number().nullable(),
   messageId: z.string().nullable(),
   text: z.string(),
-  attachments: z.array(attachmentInfo)
+  attachments: z.array(attachmentInfo),
+  /** Present when the message is a delivery status notification. */
+  report: deliveryReport.optional()
 })
 export type MessageView = z.infer<typeof messageView>
 

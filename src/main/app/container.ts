@@ -15,6 +15,7 @@ import { createDispatcher, type Dispatch } from '../ipc/dispatch'
 import { EventHub } from '../ipc/events'
 import { createLogger, type Logger } from '../log/logger'
 import { loadLocalDomains } from '../local/domains'
+import { localMaildir, MaildirReader } from '../local/maildir-reader'
 import { createNotifier } from '../notices/notifier'
 import { createRouteChecker } from '../preflight/checker'
 import { QueueService, queueOptionsFromSettings } from '../queue/service'
@@ -85,8 +86,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   queue.onRemoved((id) => events.emit('outbox.removed', { id }))
   queue.onStatus((status) => events.emit('queue.status', status))
   const imap = new ImapReader(config.accounts, log)
+  const local = new MaildirReader(localMaildir(paths.mail), log)
   const checkRoute = createRouteChecker({ config, resolver, log })
-  const dispatch = createDispatcher(createHandlers({ mode: options.mode, config, queue, imap, clock, maillog: paths.maillog, checkRoute }), log)
+  const dispatch = createDispatcher(createHandlers({ mode: options.mode, config, queue, imap, local, clock, maillog: paths.maillog, checkRoute }), log)
 
   let control: { close(): Promise<void> } | null = null
 

@@ -3,6 +3,7 @@ import type { Handlers } from '../ipc/dispatch'
 import type { Config } from '../config/schema'
 import { localAddress } from '../config/identity'
 import type { ImapReader } from '../imap/reader'
+import { LOCAL_ACCOUNT_ID, type MaildirReader } from '../local/maildir-reader'
 import type { QueueService } from '../queue/service'
 import { composeMessage } from '../submission/compose'
 import type { Clock } from './clock'
@@ -17,6 +18,8 @@ export interface HandlerDeps {
   config: Config
   queue: QueueService
   imap: ImapReader
+  /** The Local account: the user's own Maildir (local/maildir-reader). */
+  local: MaildirReader
   clock: Clock
   /** log/maillog, for per-message traces. */
   maillog: string
@@ -30,7 +33,7 @@ export function firstAttemptAt(input: { sendAt: number | null; undo: boolean }, 
   return input.undo && undoSendSeconds > 0 ? now + undoSendSeconds * 1000 : null
 }
 
-export function createHandlers({ mode, config, queue, imap, clock, maillog, checkRoute }: HandlerDeps): Handlers {
+export function createHandlers({ mode, config, queue, imap, local, clock, maillog, checkRoute }: HandlerDeps): Handlers {
   const defaultSender = (): string => config.accounts[0]?.email ?? localAddress(config)
   return {
     'app.info': async () => ({
@@ -71,8 +74,12 @@ export function createHandlers({ mode, config, queue, imap, clock, maillog, chec
     'outbox.editRecipients': ({ id, recipients }) => queue.editRecipients(id, recipients),
     'outbox.trace': ({ id }) => readMessageTrace(maillog, id),
     'route.check': (args) => checkRoute(args.from ?? defaultSender()),
-    'accounts.list': async () => config.accounts.map((a) => ({ id: a.id, email: a.email, ...(a.name !== undefined ? { name: a.name } : {}) })),
-    'mail.list': ({ accountId, mailbox, limit }) => imap.list(accountId, mailbox, limit),
-    'mail.read': ({ accountId, mailbox, uid }) => imap.read(accountId, mailbox, uid)
+    // IMAP accounts first (the Inbox opens on the first one), then the Local account.
+    'accounts.list': async () => [
+      ...config.accounts.map((a) => ({ id: a.id, email: a.email, ...(a.name !== undefined ? { name: a.name } : {}) })),
+      { id: LOCAL_ACCOUNT_ID, email: localAddress(config), name: 'Local' }
+    ],
+    'mail.list': ({ accountId, mailbox, limit }) => accountId === LOCAL_ACCOUNT_ID ? local.list(mailbox, limit) : imap.list(accountId, mailbox, limit),
+    'mail.read': ({ accountId, mailbox, uid }) => accountId === LOCAL_ACCOUNT_ID ? local.read(mailbox, uid) : imap.read(accountId, mailbox, uid)
   }
 }

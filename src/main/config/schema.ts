@@ -109,6 +109,7 @@ export const configSchema = z.strictObject({
     const seen = new Set<string>()
     accounts.forEach((a, i) => {
       if (seen.has(a.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate account id "${a.id}"` })
+      if (a.id === 'local') ctx.addIssue({ code: 'custom', path: [i, 'id'], message: '"local" is the name of the built-in local mailbox; choose another id' })
       seen.add(a.id)
     })
   })

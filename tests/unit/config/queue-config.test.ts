@@ -49,3 +49,10 @@ describe('queue, routes and identities in config.json', () => {
     expect(() => parseConfig({ routes: { default: [{ type: 'carrier-pigeon' }] } })).toThrow(/routes\.default\.0/)
   })
 })
+
+describe('account ids', () => {
+  it('refuses "local", the built-in local mailbox', () => {
+    const imap = { host: '127.0.0.1', port: 143, security: 'none', user: 'a', password: 'b' }
+    expect(() => parseConfig({ accounts: [{ id: 'local', email: 'a@x.test', imap }] })).toThrow(/accounts\.0\.id: "local" is the name of the built-in local mailbox/)
+  })
+})

@@ -126,6 +126,12 @@ export const useComposeStore = defineStore('compose', () => {
     serverError.value = null
   }
 
+  /** Starts a new message with some fields filled in (resend after a bounce); From is the default sender unless given. */
+  function prefill(fields: Partial<ComposeForm>): void {
+    reset()
+    Object.assign(form, fields)
+  }
+
   /** Puts a draft back (undo send): the form shows exactly what was sent, with no errors yet. */
   function restore(draft: ComposeForm): void {
     Object.assign(form, draft)
@@ -169,5 +175,5 @@ export const useComposeStore = defineStore('compose', () => {
     }
   }
 
-  return { form, touched, submitted, sending, serverError, errors, visibleErrors, valid, recipients, touch, reset, restore, send }
+  return { form, touched, submitted, sending, serverError, errors, visibleErrors, valid, recipients, touch, reset, prefill, restore, send }
 })
