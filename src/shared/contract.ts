@@ -1,11 +1,14 @@
 // The typed IPC contract: every call (argument and result schema) and every pushed event, for both transports.
 import { z } from 'zod'
-import { checkAddress } from './address'
+import { accountCalls, accountEvents } from './contract-accounts'
+import { mailCalls, mailEvents } from './contract-mail'
+import { rulesCalls, rulesEvents } from './contract-rules'
+import { emailAddress, empty } from './contract-base'
 
-export const emailAddress = z.string().trim().superRefine((value, ctx) => {
-  const check = checkAddress(value)
-  if (!check.ok) ctx.addIssue({ code: 'custom', message: `"${value}" is not a valid address: ${check.reason}` })
-})
+export * from './contract-base'
+export * from './contract-accounts'
+export * from './contract-mail'
+export * from './contract-rules'
 
 export const recipientState = z.enum(['pending', 'deferred', 'sent', 'failed', 'held'])
 export type RecipientState = z.infer<typeof recipientState>
@@ -59,52 +62,6 @@ export const outboxMessage = z.object({
 })
 export type OutboxMessage = z.infer<typeof outboxMessage>
 
-export const accountSummary = z.object({ id: z.string(), email: z.string(), name: z.string().optional() })
-export type AccountSummary = z.infer<typeof accountSummary>
-
-export const messageSummary = z.object({
-  uid: z.number().int(),
-  subject: z.string(),
-  from: z.string(),
-  date: z.number().nullable(),
-  seen: z.boolean(),
-  size: z.number().int()
-})
-export type MessageSummary = z.infer<typeof messageSummary>
-
-export const attachmentInfo = z.object({ filename: z.string(), contentType: z.string(), size: z.number().int() })
-
-/** A delivery status notification (multipart/report; report-type=delivery-status), parsed for the bounce card. */
-export const deliveryReport = z.object({
-  kind: z.enum(['failure', 'delay', 'other']),
-  recipients: z.array(z.object({
-    address: z.string(),
-    action: z.string(),
-    status: z.string(),
-    diagnostic: z.string().optional(),
-    remoteMta: z.string().optional()
-  })),
-  /** The returned original: text is null when only its headers came back. */
-  original: z.object({ subject: z.string(), to: z.array(z.string()), cc: z.array(z.string()), text: z.string().nullable() })
-})
-export type DeliveryReport = z.infer<typeof deliveryReport>
-
-export const messageView = z.object({
-  uid: z.number().int(),
-  subject: z.string(),
-  from: z.string(),
-  to: z.array(z.string()),
-  cc: z.array(z.string()),
-  date: z.number().nullable(),
-  messageId: z.string().nullable(),
-  text: z.string(),
-  attachments: z.array(attachmentInfo),
-  /** Present when the message is a delivery status notification. */
-  report: deliveryReport.optional()
-})
-export type MessageView = z.infer<typeof messageView>
-
-const empty = z.object({}).strict()
 const messageRef = z.object({ id: z.string().min(1).max(64) }).strict()
 
 /** The queue's fill level against its limits, and whether delivery is paused because the network is down. */
@@ -174,7 +131,18 @@ export const calls = {
       /** Send later: not before this time (ms since the epoch). */
       sendAt: z.number().int().min(0).nullable().default(null),
       /** Hold the message back for queue.undoSendSeconds so the UI can undo it (ignored with sendAt). */
-      undo: z.boolean().default(false)
+      undo: z.boolean().default(false),
+      /** Replies: the parent's Message-ID, and the References chain (RFC 5322 §3.6.4). */
+      inReplyTo: z.string().max(998).nullable().default(null),
+      references: z.array(z.string().max(998)).max(200).default([]),
+      /** Files picked or dropped in the composer (base64; the total is bounded by the message size limit). */
+      attachments: z.array(z.object({
+        filename: z.string().min(1).max(255),
+        contentType: z.string().max(255).default('application/octet-stream'),
+        contentBase64: z.string()
+      }).strict()).max(100).default([]),
+      /** The draft this message was written in: deleted once the message is queued. */
+      draftId: z.string().max(64).nullable().default(null)
     }).strict(),
     /** notBefore: when the message will first be tried (undo deadline or send-later time), null: now. */
     result: z.object({ id: z.string(), notBefore: z.number().nullable() })
@@ -198,20 +166,10 @@ export const calls = {
   /** Preflight: can this machine deliver directly (port 25 out, PTR, SPF), or should it use a smart host? */
   'route.check': { args: z.object({ from: emailAddress.optional() }).strict(), result: routeCheckReport },
   /** Replace the recipients of a held message (delivered ones stay as they are). */
-  'outbox.editRecipients': { args: z.object({ id: z.string().min(1).max(64), recipients: z.array(emailAddress).min(1, 'keep at least one recipient') }).strict(), result: outboxMessage },
-  'accounts.list': { args: empty, result: z.array(accountSummary) },
-  'mail.list': {
-    args: z.object({
-      accountId: z.string().min(1),
-      mailbox: z.string().min(1).default('INBOX'),
-      limit: z.number().int().min(1).max(500).default(100)
-    }).strict(),
-    result: z.array(messageSummary)
-  },
-  'mail.read': {
-    args: z.object({ accountId: z.string().min(1), mailbox: z.string().min(1).default('INBOX'), uid: z.number().int().min(1) }).strict(),
-    result: messageView
-  }
+  'outbox.editRecipients': { args: z.object({ id: z.string().min(1).max(64), recipients: z.array(emailAddress).min(1, 'keep at least one recipient') }).strict(), result: outboxMessage }
+  ,...accountCalls,
+  ...mailCalls,
+  ...rulesCalls
 } as const
 
 export const events = {
@@ -220,7 +178,10 @@ export const events = {
   /** A message left the queue without being delivered (deleted or undone). */
   'outbox.removed': z.object({ id: z.string() }),
   /** The queue's fill level or online state changed. */
-  'queue.status': queueStatus
+  'queue.status': queueStatus,
+  ...accountEvents,
+  ...mailEvents,
+  ...rulesEvents
 } as const
 
 export type CallName = keyof typeof calls

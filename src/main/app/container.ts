@@ -9,13 +9,11 @@ import { createRouter } from '../delivery/router'
 import { validateRoutes } from '../delivery/routes'
 import type { Deliverer } from '../delivery/types'
 import { createResolver, type MailResolver } from '../dns/resolver'
-import { ImapReader } from '../imap/reader'
 import { runQueueOp, startControlServer } from '../ipc/control'
 import { createDispatcher, type Dispatch } from '../ipc/dispatch'
 import { EventHub } from '../ipc/events'
 import { createLogger, type Logger } from '../log/logger'
 import { loadLocalDomains } from '../local/domains'
-import { localMaildir, MaildirReader } from '../local/maildir-reader'
 import { createNotifier } from '../notices/notifier'
 import { createRouteChecker } from '../preflight/checker'
 import { QueueService, queueOptionsFromSettings } from '../queue/service'
@@ -23,7 +21,13 @@ import { createSentCopies } from '../sent/copies'
 import { sentAccountFor } from '../sent/match'
 import { AppError } from '../../shared/result'
 import { systemClock, type Clock } from './clock'
-import { createHandlers, type AppMode } from './handlers'
+import { createCoreHandlers } from './handlers'
+import type { AppMode, Section, SectionContext } from './section'
+import { createAccountsSection } from './section-accounts'
+import { createDraftsSection } from './section-drafts'
+import { createListenerSection } from './section-listener'
+import { createMailSection } from './section-mail'
+import { createRulesSection } from './section-rules'
 
 export interface AppOptions {
   mode: AppMode
@@ -85,10 +89,21 @@ export async function createApp(options: AppOptions): Promise<App> {
   queue.onChange((message) => events.emit('outbox.changed', message))
   queue.onRemoved((id) => events.emit('outbox.removed', { id }))
   queue.onStatus((status) => events.emit('queue.status', status))
-  const imap = new ImapReader(config.accounts, log)
-  const local = new MaildirReader(localMaildir(paths.mail), log)
   const checkRoute = createRouteChecker({ config, resolver, log })
-  const dispatch = createDispatcher(createHandlers({ mode: options.mode, config, queue, imap, local, clock, maillog: paths.maillog, checkRoute }), log)
+  const context: SectionContext = { mode: options.mode, paths, config, log, events, clock, queue, resolver, localDomains }
+  const accounts = createAccountsSection(context)
+  const mail = createMailSection(context)
+  const drafts = createDraftsSection(context)
+  const rules = createRulesSection(context)
+  const listener = createListenerSection(context)
+  const sections: Section<never>[] = [accounts, mail, drafts, rules, listener] as unknown as Section<never>[]
+  const dispatch = createDispatcher({
+    ...createCoreHandlers({ mode: options.mode, config, queue, clock, maillog: paths.maillog, checkRoute }),
+    ...accounts.handlers,
+    ...mail.handlers,
+    ...drafts.handlers,
+    ...rules.handlers
+  }, log)
 
   let control: { close(): Promise<void> } | null = null
 
@@ -101,26 +116,27 @@ export async function createApp(options: AppOptions): Promise<App> {
     dispatch,
     async startRunner() {
       const runner = await queue.becomeRunner()
-      if (!runner) {
+      if (runner) {
+        queue.startScheduler()
+        await sentCopies.start()
+        control = await startControlServer(paths.controlSocket, async (command, request) => {
+          if (command === 'kick') return void queue.kick()
+          if (command === 'flush') return queue.flush()
+          if (command === 'op') return runQueueOp(queue, request)
+          return { pid: process.pid }
+        }, log)
+        log.info('queue', `queue runner started (pid ${process.pid}, mode ${options.mode})`)
+      } else {
         log.warn('queue', 'another process delivers this queue; this one only submits')
-        return false
       }
-      queue.startScheduler()
-      await sentCopies.start()
-      control = await startControlServer(paths.controlSocket, async (command, request) => {
-        if (command === 'kick') return void queue.kick()
-        if (command === 'flush') return queue.flush()
-        if (command === 'op') return runQueueOp(queue, request)
-        return { pid: process.pid }
-      }, log)
-      log.info('queue', `queue runner started (pid ${process.pid}, mode ${options.mode})`)
-      return true
+      for (const section of sections) await section.start?.({ runner })
+      return runner
     },
     async close() {
       await control?.close()
+      for (const section of [...sections].reverse()) await section.close?.()
       await queue.close()
       await sentCopies.close()
-      await imap.close()
       await deliverer.close()
     }
   }

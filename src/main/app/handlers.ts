@@ -1,9 +1,8 @@
 // The IPC handlers: one function per contract call, each a thin step into a service.
-import type { Handlers } from '../ipc/dispatch'
+import type { HandlerSection } from './section'
+import type { CallName, accountCalls, mailCalls, rulesCalls } from '../../shared/contract'
 import type { Config } from '../config/schema'
 import { localAddress } from '../config/identity'
-import type { ImapReader } from '../imap/reader'
-import { LOCAL_ACCOUNT_ID, type MaildirReader } from '../local/maildir-reader'
 import type { QueueService } from '../queue/service'
 import { composeMessage } from '../submission/compose'
 import type { Clock } from './clock'
@@ -11,15 +10,13 @@ import { APP_VERSION } from './version'
 import type { RouteCheckReport } from '../../shared/contract'
 import { readMessageTrace } from '../log/trace'
 
-export type AppMode = 'electron' | 'browser' | 'daemon' | 'cli'
+export type { AppMode } from './section'
+import type { AppMode } from './section'
 
 export interface HandlerDeps {
   mode: AppMode
   config: Config
   queue: QueueService
-  imap: ImapReader
-  /** The Local account: the user's own Maildir (local/maildir-reader). */
-  local: MaildirReader
   clock: Clock
   /** log/maillog, for per-message traces. */
   maillog: string
@@ -33,7 +30,10 @@ export function firstAttemptAt(input: { sendAt: number | null; undo: boolean }, 
   return input.undo && undoSendSeconds > 0 ? now + undoSendSeconds * 1000 : null
 }
 
-export function createHandlers({ mode, config, queue, imap, local, clock, maillog, checkRoute }: HandlerDeps): Handlers {
+/** The calls of contract.ts itself; the contract-*.ts sections have their own section-*.ts files. */
+export type CoreCallName = Exclude<CallName, keyof typeof accountCalls | keyof typeof mailCalls | keyof typeof rulesCalls>
+
+export function createCoreHandlers({ mode, config, queue, clock, maillog, checkRoute }: HandlerDeps): HandlerSection<CoreCallName> {
   const defaultSender = (): string => config.accounts[0]?.email ?? localAddress(config)
   return {
     'app.info': async () => ({
@@ -73,13 +73,6 @@ export function createHandlers({ mode, config, queue, imap, local, clock, maillo
     },
     'outbox.editRecipients': ({ id, recipients }) => queue.editRecipients(id, recipients),
     'outbox.trace': ({ id }) => readMessageTrace(maillog, id),
-    'route.check': (args) => checkRoute(args.from ?? defaultSender()),
-    // IMAP accounts first (the Inbox opens on the first one), then the Local account.
-    'accounts.list': async () => [
-      ...config.accounts.map((a) => ({ id: a.id, email: a.email, ...(a.name !== undefined ? { name: a.name } : {}) })),
-      { id: LOCAL_ACCOUNT_ID, email: localAddress(config), name: 'Local' }
-    ],
-    'mail.list': ({ accountId, mailbox, limit }) => accountId === LOCAL_ACCOUNT_ID ? local.list(mailbox, limit) : imap.list(accountId, mailbox, limit),
-    'mail.read': ({ accountId, mailbox, uid }) => accountId === LOCAL_ACCOUNT_ID ? local.read(mailbox, uid) : imap.read(accountId, mailbox, uid)
+    'route.check': (args) => checkRoute(args.from ?? defaultSender())
   }
 }

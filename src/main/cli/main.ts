@@ -11,6 +11,7 @@ commands:
   mailq        list the outgoing queue (--json for machines)
   queue        steer queued mail: hold, release, freeze, thaw, retry, delete, undo, edit-recipients, status
   newaliases   rebuild the aliases database (same as sendmail -bi)
+  vacation     the out-of-office responder for a .forward line: "|mailroom vacation USER"
   check-route  can this machine deliver directly (port 25, reverse DNS, SPF) or does it need a smart host: [--from ADDR] [--json]
   help         this text
 
@@ -39,6 +40,8 @@ export async function main(argv: readonly string[], invokedAs = 'mailroom'): Pro
         return await (await import('./check-route')).runCheckRoute(rest)
       case 'newaliases':
         return await (await import('./sendmail')).runSendmail(rest, program, 'init-aliases')
+      case 'vacation':
+        return await (await import('./vacation')).runVacation(rest, program)
       case 'queue':
         return await (await import('./queue-ops')).runQueueCommand(rest, program)
       case 'serve':

@@ -3,6 +3,9 @@ import { hostname as osHostname } from 'node:os'
 import { z } from 'zod'
 import { checkAddress } from '../../shared/address'
 import { duration, size } from './units'
+import { account } from './schema-account'
+import { listenerSettings } from './schema-listener'
+import { localSettings } from './schema-local'
 
 const address = z.string().superRefine((value, ctx) => {
   const check = checkAddress(value)
@@ -15,23 +18,6 @@ const hostName = z.string().min(1).max(253).regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-
 const dnsServer = z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/, 'not an IP address with an optional :port')
 
 const port = z.number().int().min(1).max(65535)
-
-const imapSettings = z.strictObject({
-  host: z.string().min(1),
-  port,
-  /** tls: implicit TLS (993); starttls: upgrade required; none: plaintext (loopback test servers only). */
-  security: z.enum(['tls', 'starttls', 'none']).default('tls'),
-  user: z.string().min(1),
-  password: z.string().optional(),
-  tls: z.strictObject({ rejectUnauthorized: z.boolean().default(true) }).optional()
-})
-
-const account = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use letters, digits, dot, dash or underscore'),
-  email: address,
-  name: z.string().optional(),
-  imap: imapSettings
-})
 
 /** The outgoing queue (see docs/queue.md). Durations in ms and sizes in bytes after parsing. */
 const queueSettings = z.strictObject({
@@ -101,6 +87,10 @@ export const configSchema = z.strictObject({
   /** Domains delivered on this machine besides etc/local-host-names (hostname and localhost are always local). */
   localDomains: z.array(hostName).default([]),
   queue: queueSettings.prefault({}),
+  /** Local users, .forward and program deliveries (config/schema-local.ts). */
+  local: localSettings,
+  /** The loopback SMTP listener (config/schema-listener.ts). */
+  listener: listenerSettings,
   /** Named route chains: the next hop is tried only when the previous one cannot be reached at all. */
   routes: z.record(z.string().min(1), z.array(routeHop).min(1)).default({ default: [{ type: 'direct' }] }),
   /** Sender identities and the route each one uses (unlisted senders use routes.default). */

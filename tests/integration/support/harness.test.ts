@@ -44,14 +44,16 @@ describeWithServers('test harness (dnsmasq, Postfix, Dovecot)', ['root', 'dnsmas
   test('dnsmasq answers the standard zone and NXDOMAIN for unknown .test names', async () => {
     const resolver = new Resolver({ timeout: 2000, tries: 1 })
     resolver.setServers([dns.server])
-    expect(await resolver.resolveMx('remote.test')).toEqual([{ exchange: 'mx.remote.test', priority: 10 }])
+    // Node 24 adds type: 'MX' to each record; only exchange and priority matter.
+    const mx = async (name: string) => (await resolver.resolveMx(name)).map(({ exchange, priority }) => ({ exchange, priority }))
+    expect(await mx('remote.test')).toEqual([{ exchange: 'mx.remote.test', priority: 10 }])
     expect(await resolver.resolve4('mx.remote.test')).toEqual(['127.0.0.2'])
-    const backup = await resolver.resolveMx('backup.test')
+    const backup = await mx('backup.test')
     expect(backup.sort((a, b) => a.priority - b.priority)).toEqual([
       { exchange: 'down.backup.test', priority: 5 },
       { exchange: 'mx2.backup.test', priority: 20 }
     ])
-    expect(await resolver.resolveMx('nullmx.test')).toEqual([{ exchange: '', priority: 0 }])
+    expect(await mx('nullmx.test')).toEqual([{ exchange: '', priority: 0 }])
     await expect(resolver.resolveMx('amx.test')).rejects.toMatchObject({ code: 'ENODATA' })
     await expect(resolver.resolveMx('nosuch.test')).rejects.toMatchObject({ code: 'ENOTFOUND' })
   })

@@ -2,23 +2,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createApp } from '../../../src/main/app/container'
-import { createHandlers, type HandlerDeps } from '../../../src/main/app/handlers'
+import type { SectionContext } from '../../../src/main/app/section'
+import { createAccountsSection } from '../../../src/main/app/section-accounts'
 import type { Deliverer } from '../../../src/main/delivery/types'
-import type { ImapReader } from '../../../src/main/imap/reader'
-import type { MaildirReader } from '../../../src/main/local/maildir-reader'
 
 function handlers(accounts: Array<{ id: string; email: string; name?: string }>) {
-  const imap = { list: vi.fn(async () => []), read: vi.fn(async () => ({ uid: 1 })) }
-  const local = { list: vi.fn(async () => []), read: vi.fn(async () => ({ uid: 2 })) }
-  const deps = {
-    mode: 'browser',
-    config: { hostname: 'box.test', accounts, queue: { undoSendSeconds: 0 } },
-    imap: imap as unknown as ImapReader,
-    local: local as unknown as MaildirReader
-  } as unknown as HandlerDeps
-  return { h: createHandlers(deps), imap, local }
+  const context = { mode: 'browser', config: { hostname: 'box.test', accounts } } as unknown as SectionContext
+  return { h: createAccountsSection(context).handlers }
 }
 
 describe('the Local account', () => {
@@ -29,19 +21,6 @@ describe('the Local account', () => {
       { id: 'work', email: 'me@work.test' },
       { id: 'local', email: me, name: 'Local' }
     ])
-  })
-
-  it('routes mail.list and mail.read for "local" to the Maildir reader and the rest to IMAP', async () => {
-    const { h, imap, local } = handlers([{ id: 'work', email: 'me@work.test' }])
-    await h['mail.list']({ accountId: 'local', mailbox: 'INBOX', limit: 5 })
-    await h['mail.read']({ accountId: 'local', mailbox: 'INBOX', uid: 2 })
-    expect(local.list).toHaveBeenCalledWith('INBOX', 5)
-    expect(local.read).toHaveBeenCalledWith('INBOX', 2)
-    await h['mail.list']({ accountId: 'work', mailbox: 'INBOX', limit: 5 })
-    await h['mail.read']({ accountId: 'work', mailbox: 'INBOX', uid: 1 })
-    expect(imap.list).toHaveBeenCalledWith('work', 'INBOX', 5)
-    expect(imap.read).toHaveBeenCalledWith('work', 'INBOX', 1)
-    expect(local.list).toHaveBeenCalledTimes(1)
   })
 })
 

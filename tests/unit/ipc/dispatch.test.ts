@@ -3,29 +3,19 @@ import { describe, expect, it, vi } from 'vitest'
 import { createDispatcher, type Handlers } from '../../../src/main/ipc/dispatch'
 import { isTrustedSender } from '../../../src/main/ipc/sender-check'
 import { AppError } from '../../../src/shared/result'
+import { calls } from '../../../src/shared/contract'
 
 function handlers(overrides: Partial<Handlers> = {}): Handlers {
   const unused = async (): Promise<never> => {
     throw new Error('not called')
   }
+  const all = Object.fromEntries(Object.keys(calls).map((name) => [name, unused])) as unknown as Handlers
   return {
+    ...all,
     'app.info': async () => ({ version: '1', mode: 'browser', hostname: 'h', defaultFrom: 'a@h' }),
     'compose.send': async () => ({ id: 'ID1', notBefore: null }),
     'outbox.list': async () => [],
-    'outbox.status': unused,
-    'outbox.hold': unused,
-    'outbox.release': unused,
-    'outbox.freeze': unused,
-    'outbox.thaw': unused,
-    'outbox.retry': unused,
-    'outbox.delete': unused,
-    'outbox.undo': unused,
-    'outbox.editRecipients': unused,
-    'outbox.trace': unused,
-    'route.check': unused,
     'accounts.list': async () => [],
-    'mail.list': unused,
-    'mail.read': unused,
     ...overrides
   }
 }

@@ -10,6 +10,10 @@ export type Route =
   | { name: 'compose' }
   /** The preflight: can this computer deliver directly, or does it need a smart host. */
   | { name: 'delivery-check' }
+  /** Aliases, .forward and out-of-office editors with the expansion preview. */
+  | { name: 'rules' }
+  /** Add, edit and remove accounts. */
+  | { name: 'accounts' }
 
 export const useNavStore = defineStore('nav', () => {
   const route = ref<Route>({ name: 'start' })
