@@ -13,7 +13,8 @@ export const MAX_PATH = 256
 
 export type AddressProblem = { ok: true; local: string; domain: string } | { ok: false; reason: string }
 
-const byteLength = (s: string): number => new TextEncoder().encode(s).length
+const encoder = new TextEncoder()
+const byteLength = (s: string): number => encoder.encode(s).length
 
 function checkDomain(domain: string): string | null {
   if (domain === '') return 'the domain is missing'

@@ -1,7 +1,7 @@
 // Reads and validates config.json; a missing file means defaults, an invalid one is refused naming the key and the reason.
-import { readFile } from 'node:fs/promises'
 import type { z } from 'zod'
 import { AppError } from '../../shared/result'
+import { readJsonFile } from '../fsutil/json-file'
 import { configSchema, type Config } from './schema'
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -19,19 +19,7 @@ export function parseConfig(raw: unknown, source = 'config.json'): Config {
   return parsed.data
 }
 
+/** config.json; a missing file is the defaults. */
 export async function loadConfig(file: string): Promise<Config> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return parseConfig({}, file)
-    throw new AppError('CONFIG_INVALID', `${file} cannot be read: ${(error as Error).message}`, { file }, { cause: error })
-  }
-  let raw: unknown
-  try {
-    raw = JSON.parse(text)
-  } catch (error) {
-    throw new AppError('CONFIG_INVALID', `${file} is not valid JSON: ${(error as Error).message}`, { file }, { cause: error })
-  }
-  return parseConfig(raw, file)
+  return parseConfig((await readJsonFile(file, 'CONFIG_INVALID')) ?? {}, file)
 }

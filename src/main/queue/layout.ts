@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { SpoolDir } from './envelope'
-import { isErrno, renameIfExists } from './fsutil'
+import { isErrno, renameIfExists } from '../fsutil/durable'
 
 export interface SpoolLayout {
   root: string

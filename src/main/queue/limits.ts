@@ -5,7 +5,7 @@ import { readdir, readFile, rename, statfs, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AppError } from '../../shared/result'
 import { SPOOL_DIRS } from './envelope'
-import { isErrno } from './fsutil'
+import { isErrno } from '../fsutil/durable'
 import { idFromEnvelopeName, type SpoolLayout } from './layout'
 
 /** The snapshot file the runner writes (advisory: a lost or stale one only makes the limits approximate). */

@@ -1,9 +1,10 @@
 // The queue-runner lock (run/queue.lock): at most one process delivers from the spool; it must never let two in.
 // Anyone may enqueue without it. A lock whose owner process is gone is stale: removed by rename under a takeover guard.
 import { randomBytes } from 'node:crypto'
-import { link, mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises'
+import { link, mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { isErrno, renameIfExists, unlinkIfExists } from './fsutil'
+import { isProcessAlive } from '../fsutil/dot-lock'
+import { isErrno, renameIfExists, unlinkIfExists, writeFileDurable } from '../fsutil/durable'
 
 /** A lock file without a readable owner (only an older version could leave one: see tryCreate); after this long it is debris. */
 const UNREADABLE_LOCK_GRACE_MS = 10_000
@@ -33,17 +34,6 @@ interface Owner {
 /** Tokens of locks held by this process, to tell our own live lock from a stale one with a recycled pid. */
 const heldTokens = new Set<string>()
 
-/** Whether a process with this pid exists (EPERM: it exists but belongs to another user). */
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return !isErrno(error, 'ESRCH')
-  }
-}
-
 function parseOwner(text: string): Owner | null {
   const match = /^(\d+) ([0-9a-f]{32})\n?$/.exec(text)
   if (match === null) return null
@@ -72,16 +62,7 @@ function ownerIsLive(owner: Owner): boolean {
  */
 async function tryCreate(path: string, owner: Owner): Promise<boolean> {
   const tmp = `${path}.${owner.token}${TMP_SUFFIX}`
-  const handle = await open(tmp, 'wx', 0o600)
-  try {
-    await handle.writeFile(`${owner.pid} ${owner.token}\n`)
-    await handle.sync()
-  } catch (error) {
-    await handle.close().catch(() => undefined)
-    await unlinkIfExists(tmp).catch(() => false)
-    throw error
-  }
-  await handle.close()
+  await writeFileDurable(tmp, Buffer.from(`${owner.pid} ${owner.token}\n`))
   // Registered before the link publishes it, so a taker in this same process never mistakes it for stale.
   heldTokens.add(owner.token)
   try {

@@ -6,9 +6,9 @@ import type { Clock } from '../app/clock'
 import type { Logger } from '../log/logger'
 import { SPOOL_DIRS, newestCopy, type Envelope, type SpoolDir } from './envelope'
 import { parseEnvelope } from './envelope-schema'
-import { isErrno, unlinkIfExists } from './fsutil'
+import { isErrno, unlinkIfExists } from '../fsutil/durable'
 import { isQueueId } from './ids'
-import { isProcessAlive } from './lock'
+import { isProcessAlive } from '../fsutil/dot-lock'
 import { CORRUPT_DATA_SUFFIX, idFromEnvelopeName, moveToCorrupt, tmpOwnerPid, type SpoolLayout } from './layout'
 
 /** Data files without an envelope younger than this may belong to an enqueue in progress in another process. */

@@ -3,7 +3,7 @@
 // Memory is O(due messages), never O(queue).
 import { stat } from 'node:fs/promises'
 import { allFinal, type SpoolDir } from './envelope'
-import { isErrno } from './fsutil'
+import { isErrno } from '../fsutil/durable'
 import { idFromEnvelopeName } from './layout'
 import { dueRecipients, earlier, nextWakeAt } from './outcomes'
 import type { Spool } from './spool'

@@ -1,11 +1,12 @@
 // The durable store of Sent-copy jobs in spool/sent-copy/: <id> (the message, a hard link to the spool's data file,
 // or a copy) and <id>.json (the job). Writes are tmp → fsync → rename → directory fsync. Never touches the queue.
 //   sent-copy/<id>, <id>.json      a job waiting for its APPEND
-//   sent-copy/.<id>.<pid>.<n>.tmp  being written (removed at start-up)
+//   sent-copy/.<id>….tmp          being written (removed at start-up)
 //   sent-copy/failed/              jobs that gave up after 7 days, or unreadable job files: kept, never deleted
 import { copyFile, link, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fsyncDir, isErrno, unlinkIfExists, writeFileDurable } from '../queue/fsutil'
+import { writeFileAtomic } from '../fsutil/atomic-write'
+import { fsyncDir, isErrno, unlinkIfExists } from '../fsutil/durable'
 import { parseSentJob, serializeSentJob, type SentJob } from './job'
 
 /** A data file without its job is a crash before the job was committed; the queue re-creates both, so wait this long. */
@@ -149,15 +150,7 @@ export class SentJobStore {
   }
 
   private async writeJob(job: SentJob): Promise<void> {
-    const tmp = this.tmpPath(job.id)
-    await writeFileDurable(tmp, serializeSentJob(job))
-    try {
-      await rename(tmp, this.jobPath(job.id))
-    } catch (error) {
-      await unlink(tmp).catch(() => undefined)
-      throw error
-    }
-    await fsyncDir(this.dir)
+    await writeFileAtomic(this.jobPath(job.id), serializeSentJob(job))
   }
 
   private tmpPath(id: string): string {

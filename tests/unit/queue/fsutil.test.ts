@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { DirSyncer, fsyncDir, writeFileDurable } from '../../../src/main/queue/fsutil'
+import { DirSyncer, fsyncDir, writeFileDurable } from '../../../src/main/fsutil/durable'
 import { tempDir } from './helpers'
 
 function gate(): { promise: Promise<void>; open: () => void; fail: (e: Error) => void } {

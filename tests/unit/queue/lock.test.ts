@@ -3,7 +3,8 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { readFile, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { acquireRunnerLock, isProcessAlive, readLockOwner } from '../../../src/main/queue/lock'
+import { isProcessAlive } from '../../../src/main/fsutil/dot-lock'
+import { acquireRunnerLock, readLockOwner } from '../../../src/main/queue/lock'
 import { tempDir } from './helpers'
 
 const cleanups: (() => Promise<void>)[] = []

@@ -2,7 +2,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { join } from 'node:path'
 import type { Deliverer, DeliveryRequest, RecipientOutcome } from '../../../src/main/delivery/types'
-import { DirSyncer, fsyncDir } from '../../../src/main/queue/fsutil'
+import { DirSyncer, fsyncDir } from '../../../src/main/fsutil/durable'
 import { nextAttemptDelay } from '../../../src/main/queue/retry'
 import { QueueRunner } from '../../../src/main/queue/runner'
 import { Spool } from '../../../src/main/queue/spool'

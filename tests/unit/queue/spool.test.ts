@@ -3,7 +3,7 @@ import { describe, it, expect, afterEach } from 'vitest'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseEnvelope } from '../../../src/main/queue/envelope-schema'
-import { DirSyncer, fsyncDir } from '../../../src/main/queue/fsutil'
+import { DirSyncer, fsyncDir } from '../../../src/main/fsutil/durable'
 import { Spool, SpoolConflictError } from '../../../src/main/queue/spool'
 import { fakeClock, ls, memoryLogger, message, tempDir } from './helpers'
 

@@ -1,12 +1,21 @@
-// Durable file primitives for the spool: write+fsync a new file, fsync a directory, and group-commit directory syncs.
-// A rename is only durable once its directory is fsynced; DirSyncer lets many renames share that one fsync.
+// Durable file primitives shared by every store: write+fsync a new file, fsync a directory (DirSyncer: many renames share one),
+// rename/unlink that tolerate a vanished file, and errno tests. A rename is only durable once its directory is fsynced.
 import { open, rename, unlink } from 'node:fs/promises'
 
+export interface DurableFileMode {
+  /** Mode of the new file (default 0600), given to open(2): the umask applies unless `exact`. */
+  mode?: number
+  /** Set exactly `mode` (chmod before the fsync), whatever the umask. */
+  exact?: boolean
+}
+
 /** Creates `path` (it must not exist), writes every byte, fsyncs and closes it. On failure the partial file is removed. */
-export async function writeFileDurable(path: string, bytes: Buffer | Uint8Array): Promise<void> {
-  const handle = await open(path, 'wx', 0o600)
+export async function writeFileDurable(path: string, bytes: Buffer | Uint8Array, options: DurableFileMode = {}): Promise<void> {
+  const mode = options.mode ?? 0o600
+  const handle = await open(path, 'wx', mode)
   try {
     await handle.writeFile(bytes)
+    if (options.exact === true) await handle.chmod(mode)
     await handle.sync()
   } catch (error) {
     await handle.close().catch(() => undefined)
