@@ -1,6 +1,6 @@
 // `mailroom sendmail`: validates the message, commits it to the spool itself (no daemon needed), then nudges a running daemon.
 // This is the hot path of every cron job and script: it imports only what submitting needs; every other mode loads its code on demand.
-import { existsSync, readFileSync, readSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { EX } from '../../shared/error-codes'
 import { AppError } from '../../shared/result'
 import { localAddress } from '../config/identity'
@@ -12,9 +12,8 @@ import { prepareMessage } from '../submission/prepare'
 import { loadSubmitConfig } from './config-cache'
 import { parseSendmailArgs, SENDMAIL_USAGE, type SendmailArgs, type SendmailMode } from './sendmail-args'
 import { reportError } from './output'
-
-/** How long the courtesy nudge to a running daemon may take before the command exits anyway. */
-const KICK_TIMEOUT_MS = 1000
+import { kickDaemon } from './kick'
+import { readStdin } from './stdin'
 
 /** The login's full name from the passwd GECOS field, as Postfix's sendmail takes it when neither -F nor NAME is given. */
 function gecosName(): string | undefined {
@@ -32,37 +31,6 @@ function gecosName(): string | undefined {
     // no passwd file (other systems): no full name
   }
   return undefined
-}
-
-/**
- * The message on stdin. Plain reads of fd 0 spare loading the stream machinery; if stdin turns out to be non-blocking
- * (EAGAIN), what was read so far is kept and the rest comes through the stream, so nothing is lost either way.
- */
-async function readStdin(): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  const buffer = Buffer.allocUnsafe(64 * 1024)
-  for (;;) {
-    let n: number
-    try {
-      n = readSync(0, buffer, 0, buffer.length, null)
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
-      if (code === 'EOF') break
-      if (code !== 'EAGAIN') throw error
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-      break
-    }
-    if (n === 0) break
-    chunks.push(Buffer.from(buffer.subarray(0, n)))
-  }
-  return Buffer.concat(chunks)
-}
-
-/** Nudges a running daemon so it delivers at once; without a socket file there is nobody to tell (and node:net is not loaded). */
-async function kickDaemon(socketPath: string): Promise<void> {
-  if (!existsSync(socketPath)) return
-  const { controlRequest } = await import('../ipc/control')
-  await controlRequest(socketPath, 'kick', KICK_TIMEOUT_MS).catch(() => null)
 }
 
 export async function runSendmail(argv: readonly string[], program: string, initialMode: SendmailMode = 'deliver'): Promise<number> {
@@ -86,7 +54,7 @@ export async function runSendmail(argv: readonly string[], program: string, init
     case 'flush':
       return flushQueue(program, args.verbose > 0)
     case 'verify':
-      return (await import('./verify')).runVerify(paths, args.recipients)
+      return (await import('./verify')).runVerify(paths, args.recipients, { explain: args.verbose > 0, program })
     case 'init-aliases':
       return (await import('./newaliases')).runNewaliases(program, args.verbose > 0)
     case 'deliver':

@@ -1,7 +1,7 @@
 // The sendmail door's flags and personalities through the built CLI (bin/mailroom) in a temp MAILROOM_HOME; no servers needed.
 import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { BIN, makeHome, removeHome, requireBuild, runCli, spoolFiles } from '../../support/mailroom'
@@ -114,15 +114,17 @@ describe('mailroom sendmail flags (built CLI)', () => {
     expect(await spoolFiles(home, 'queued')).toHaveLength(1)
   })
 
-  it('-bv says how each address would be delivered, and exits 67 when one is invalid; nothing is read or queued', async () => {
-    const good = await runCli(home, ['sendmail', '-bv', 'bob@remote.test', 'root', 'carol@lan.test'])
+  it('-bv says where each address would go, and exits 67 when one is invalid or unknown; nothing is read or queued', async () => {
+    const me = userInfo().username
+    const good = await runCli(home, ['sendmail', '-bv', 'bob@remote.test', me])
     expect(good.code).toBe(0)
     expect(good.stdout).toBe([
       'bob@remote.test... deliverable: mailer esmtp, host remote.test, user bob@remote.test',
-      'root@mailroom.test... deliverable: mailer local, user root',
-      'carol@lan.test... deliverable: mailer local, user carol',
+      `${me}@mailroom.test... deliverable: mailer local, user ${me}`,
       ''
     ].join('\n'))
+    const unknown = await runCli(home, ['sendmail', '-bv', 'carol@lan.test'])
+    expect(unknown).toMatchObject({ code: 67, stdout: 'carol@lan.test... User unknown (carol is neither a local user nor an alias)\n' })
     const bad = await runCli(home, ['sendmail', '-bv', 'bob@remote.test', 'bob@@remote.test'])
     expect(bad.code).toBe(67)
     expect(bad.stdout).toMatch(/^bob@@remote\.test\.\.\. User unknown \(syntax error: /m)
@@ -130,10 +132,10 @@ describe('mailroom sendmail flags (built CLI)', () => {
     expect(await spoolFiles(home, 'queued')).toEqual([])
   })
 
-  it('newaliases (link name, subcommand, -bi, -I) says there is no aliases database yet and exits 0', async () => {
+  it('newaliases (link name, subcommand, -bi, -I) compiles etc/aliases (the default file on first use) and exits 0', async () => {
     for (const result of [await runAs('newaliases', home, []), await runCli(home, ['newaliases']), await runCli(home, ['sendmail', '-bi']), await runCli(home, ['sendmail', '-I'])]) {
       expect(result.code).toBe(0)
-      expect(result.stderr).toMatch(/no aliases database/)
+      expect(result.stderr).toMatch(/etc\/aliases: \d+ aliases, longest \d+ bytes, \d+ bytes total\n$/)
     }
     expect((await runAs('newaliases', home, ['bob@remote.test'])).code).toBe(64)
   })
