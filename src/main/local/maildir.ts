@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { ErrorCode } from '../../shared/error-codes'
 import { AppError } from '../../shared/result'
-import { DirSyncer, fsyncDir } from '../queue/fsutil'
+import { DirSyncer, fsyncDir } from '../fsutil/durable'
 
 /** The error code for a mailbox that cannot be written (disk full, I/O error, permissions): temporary, retry later. */
 const MAILDIR_IO: ErrorCode = 'MAILBOX_IO'
@@ -109,10 +109,11 @@ function headerSafe(value: string): string {
   return value.replace(/[\x00-\x08\x0a-\x1f\x7f]+/g, ' ').trim()
 }
 
-function traceHeaders(options: MaildirDeliverOptions): Buffer {
+/** The `Return-Path:` and `Delivered-To:` lines local delivery prepends (also to mbox files and programs, with LF). */
+export function traceHeaders(options: MaildirDeliverOptions, eol = '\r\n'): Buffer {
   let text = ''
-  if (options.returnPath !== undefined) text += `Return-Path: <${headerSafe(options.returnPath).replace(/[<>]/g, '')}>\r\n`
-  if (options.deliveredTo !== undefined) text += `Delivered-To: ${headerSafe(options.deliveredTo)}\r\n`
+  if (options.returnPath !== undefined) text += `Return-Path: <${headerSafe(options.returnPath).replace(/[<>]/g, '')}>${eol}`
+  if (options.deliveredTo !== undefined) text += `Delivered-To: ${headerSafe(options.deliveredTo)}${eol}`
   return Buffer.from(text, 'utf8')
 }
 
