@@ -29,6 +29,8 @@ export async function makeHome(options: HomeOptions = {}): Promise<string> {
       id: 'work', email: 'alice@imap.test', name: 'Alice',
       imap: { host: '127.0.0.1', port: options.imapPort, security: 'none', user: 'alice', password: 'secret' }
     }],
+    // The loopback listener would bind 2525 in every suite at once: off unless a test turns it on (on a free port).
+    listener: { enabled: false },
     ...options.config
   }
   await writeFile(join(home, 'config.json'), JSON.stringify(config, null, 2))

@@ -14,6 +14,8 @@ export async function runDaemon(argv: readonly string[]): Promise<number> {
     throw new AppError('QUEUE_BUSY', 'another Mailroom process (app or daemon) already runs this queue')
   }
   process.stderr.write(`mailroom daemon: running (pid ${process.pid}, data in ${app.paths.home})\n`)
+  const where = app.listenerAddresses().map((a) => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`))
+  if (where.length > 0) process.stderr.write(`mailroom daemon: SMTP listener on ${where.join(', ')}\n`)
   await waitForStopSignal()
   await app.close()
   return EX.OK

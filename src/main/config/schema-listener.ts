@@ -15,6 +15,11 @@ export const listenerSettings = z.strictObject({
     ownUser: z.boolean().default(true),
     /** AUTH PLAIN/LOGIN users allowed to relay. */
     users: z.array(z.strictObject({ user: z.string().min(1), password: z.string().min(1) })).default([])
-  }).prefault({})
+  }).prefault({}),
+  /** PEM files for STARTTLS; without them STARTTLS is not offered (no self-signed default on loopback). */
+  tls: z.strictObject({
+    cert: z.string().regex(/^\//, 'an absolute path'),
+    key: z.string().regex(/^\//, 'an absolute path')
+  }).optional()
 }).prefault({})
 export type ListenerSettings = z.output<typeof listenerSettings>
