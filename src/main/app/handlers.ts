@@ -5,6 +5,7 @@ import type { Config } from '../config/schema'
 import { localAddress } from '../config/identity'
 import type { QueueService } from '../queue/service'
 import { composeMessage } from '../submission/compose'
+import { displayNameFor } from '../accounts/identities'
 import type { Clock } from './clock'
 import { APP_VERSION } from './version'
 import type { RouteCheckReport } from '../../shared/contract'
@@ -22,6 +23,8 @@ export interface HandlerDeps {
   maillog: string
   /** The preflight (src/main/preflight). */
   checkRoute: (sender: string) => Promise<RouteCheckReport>
+  /** Drafts: removes the draft a sent message was written in (section-drafts), after the message is queued. */
+  deleteDraft?: (id: string) => Promise<unknown>
 }
 
 /** Send later wins; otherwise an undoable send waits undoSendSeconds; null: try at once. */
@@ -33,7 +36,7 @@ export function firstAttemptAt(input: { sendAt: number | null; undo: boolean }, 
 /** The calls of contract.ts itself; the contract-*.ts sections have their own section-*.ts files. */
 export type CoreCallName = Exclude<CallName, keyof typeof accountCalls | keyof typeof mailCalls | keyof typeof rulesCalls>
 
-export function createCoreHandlers({ mode, config, queue, clock, maillog, checkRoute }: HandlerDeps): HandlerSection<CoreCallName> {
+export function createCoreHandlers({ mode, config, queue, clock, maillog, checkRoute, deleteDraft }: HandlerDeps): HandlerSection<CoreCallName> {
   const defaultSender = (): string => config.accounts[0]?.email ?? localAddress(config)
   return {
     'app.info': async () => ({
@@ -43,10 +46,10 @@ export function createCoreHandlers({ mode, config, queue, clock, maillog, checkR
       defaultFrom: defaultSender()
     }),
     'compose.send': async (input) => {
-      const account = config.accounts.find((a) => a.email.toLowerCase() === input.from.toLowerCase())
       const now = clock.now()
-      const prepared = await composeMessage(input, { hostname: config.hostname, now, ...(account?.name !== undefined ? { fromName: account.name } : {}) })
-      return queue.submit({
+      const fromName = displayNameFor(config, input.from)
+      const prepared = await composeMessage(input, { hostname: config.hostname, now, maxBytes: config.listener.maxMessageSize, ...(fromName !== undefined ? { fromName } : {}) })
+      const queued = await queue.submit({
         data: prepared.data,
         sender: prepared.sender,
         recipients: prepared.recipients.map((address) => ({ address })),
@@ -55,6 +58,9 @@ export function createCoreHandlers({ mode, config, queue, clock, maillog, checkR
         subject: prepared.subject,
         notBefore: firstAttemptAt(input, config.queue.undoSendSeconds, now)
       })
+      // The draft goes only once the message is safely queued; failing to delete it loses nothing.
+      if (input.draftId !== null && deleteDraft !== undefined) await deleteDraft(input.draftId).catch(() => undefined)
+      return queued
     },
     'outbox.list': () => queue.list(),
     'outbox.status': () => queue.status(),

@@ -29,6 +29,8 @@ export interface SmartHostOptions {
   log: Logger
   /** XOAUTH2: an access token for an account id (the account layer). */
   xoauth2Token?: (accountId: string) => Promise<string>
+  /** PLAIN/LOGIN with `auth.accountId` and no password: that account's stored password (the account layer). */
+  accountPassword?: (accountId: string) => Promise<string>
   /** Unit tests only: shorter SMTP timeouts. */
   timeouts?: Partial<SmtpTimeouts>
 }
@@ -39,11 +41,15 @@ export function smartHostLabel(hop: SmartHostHop): string {
 }
 
 /** The login for a hop, or undefined when the route has none. Secrets stay inside the returned object. */
-function loginFor(hop: SmartHostHop, xoauth2Token: SmartHostOptions['xoauth2Token']): SmtpLogin | undefined {
+function loginFor(hop: SmartHostHop, xoauth2Token: SmartHostOptions['xoauth2Token'], accountPassword?: SmartHostOptions['accountPassword']): SmtpLogin | undefined {
   const auth = hop.auth
   if (auth === undefined) return undefined
   const method = auth.method ?? 'PLAIN'
-  if (method !== 'XOAUTH2') return { user: auth.user, method, ...(auth.password === undefined ? {} : { password: auth.password }) }
+  if (method !== 'XOAUTH2') {
+    const accountId = auth.accountId
+    const source = auth.password === undefined && accountId !== undefined && accountPassword !== undefined ? () => accountPassword(accountId) : undefined
+    return { user: auth.user, method, ...(auth.password === undefined ? {} : { password: auth.password }), ...(source === undefined ? {} : { passwordSource: source }) }
+  }
   const accountId = auth.accountId
   const token = accountId !== undefined && xoauth2Token !== undefined ? () => xoauth2Token(accountId) : undefined
   return { user: auth.user, method, ...(token === undefined ? {} : { token }) }
@@ -56,7 +62,7 @@ function outcomesOf(recipients: string[], failure: AttemptFailure): RecipientOut
 export function createSmartHostDeliverer(options: SmartHostOptions): Deliverer {
   const { hop, log } = options
   const label = smartHostLabel(hop)
-  const login = loginFor(hop, options.xoauth2Token)
+  const login = loginFor(hop, options.xoauth2Token, options.accountPassword)
   const live = new Set<SmtpSession>()
   const closing = new Set<Promise<void>>()
 

@@ -13,6 +13,8 @@ export interface SmtpLogin {
   password?: string
   /** XOAUTH2: an access token from the account layer, asked for at login (again on a retry). */
   token?: () => Promise<string>
+  /** PLAIN/LOGIN without `password`: the account's stored password, asked for at each login. */
+  passwordSource?: () => Promise<string>
 }
 
 /** The object nodemailer's XOAUTH2 login asks for a token (again with isRetry after a 334 challenge). */
@@ -40,8 +42,16 @@ export async function logIn(connection: SMTPConnection, auth: SmtpLogin, securit
     if (token === undefined) return refusal('no token source for XOAUTH2', 'ENOSECRET')
     credentials = { type: 'OAuth2', user: auth.user, method: 'XOAUTH2', oauth2: xoauth2Provider(auth.user, token) } as unknown as SMTPConnection.AuthenticationOAuth2
   } else {
-    if (auth.password === undefined || auth.password === '') return refusal('no password configured', 'ENOSECRET')
-    credentials = { credentials: { user: auth.user, pass: auth.password }, method: auth.method } as unknown as SMTPConnection.AuthenticationCredentials
+    let password = auth.password
+    if ((password === undefined || password === '') && auth.passwordSource !== undefined) {
+      try {
+        password = await auth.passwordSource()
+      } catch (error) {
+        return refusal(`no password: ${(error as Error).message}`, 'ENOSECRET')
+      }
+    }
+    if (password === undefined || password === '') return refusal('no password configured', 'ENOSECRET')
+    credentials = { credentials: { user: auth.user, pass: password }, method: auth.method } as unknown as SMTPConnection.AuthenticationCredentials
   }
   return new Promise<unknown>((resolve) => {
     connection.login(credentials, (err) => resolve(err ?? null))

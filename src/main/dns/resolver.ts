@@ -12,6 +12,16 @@ export interface MailResolver {
   resolveMx(domain: string): Promise<Mx[]>
   /** The addresses of a host: its A records first, then its AAAA records. */
   resolveAddresses(host: string): Promise<string[]>
+  /** SRV records (RFC 2782) as DNS gave them; a target of "." (service not offered) has name ''. Optional: fakes may omit it. */
+  resolveSrv?(name: string): Promise<Srv[]>
+}
+
+/** One SRV record (RFC 2782). */
+export interface Srv {
+  name: string
+  port: number
+  priority: number
+  weight: number
 }
 
 /**
@@ -38,7 +48,7 @@ export class DnsLookupError extends Error {
     readonly kind: DnsFailureKind,
     /** The name that was looked up. */
     readonly hostname: string,
-    readonly rrtype: 'MX' | 'A' | 'AAAA' | 'A/AAAA',
+    readonly rrtype: 'MX' | 'A' | 'AAAA' | 'A/AAAA' | 'SRV',
     /** Node's error code (ENOTFOUND, ESERVFAIL, ETIMEOUT, …), when there was one. */
     readonly code?: string
   ) {
@@ -96,6 +106,15 @@ export function createResolver(options: ResolverOptions): MailResolver {
         return records.map((r) => ({ exchange: isNullMxRecord(r) ? r.exchange : normaliseHost(r.exchange), priority: r.priority }))
       } catch (error) {
         throw toDnsLookupError(error, domain, 'MX')
+      }
+    },
+
+    async resolveSrv(name) {
+      try {
+        const records = await resolver.resolveSrv(name)
+        return records.map((r) => ({ name: r.name === '.' ? '' : normaliseHost(r.name), port: r.port, priority: r.priority, weight: r.weight }))
+      } catch (error) {
+        throw toDnsLookupError(error, name, 'SRV')
       }
     },
 

@@ -70,6 +70,8 @@ class ImapSentSession implements SentSession {
 
   private async sentMailbox(): Promise<string> {
     if (this.mailbox !== null) return this.mailbox
+    // accounts[].sentMailbox overrides the special-use lookup.
+    if (this.account.sentMailbox !== undefined) return (this.mailbox = this.account.sentMailbox)
     const found = pickSentMailbox(await this.client.list())
     this.mailbox = found ?? (await createSentMailbox(this.client))
     return this.mailbox

@@ -14,7 +14,8 @@ export function sentAccountFor(envelope: Envelope, config: Pick<Config, 'account
   const identity = config.identities.find((i) => i.accountId !== undefined && i.email.toLowerCase() === sender)
   // An identity bound to an account that is not configured still gets a job: its lastError says the account is missing.
   if (identity?.accountId !== undefined) return identity.accountId
-  const account = config.accounts.find((a) => a.email.toLowerCase() === sender)
+  // The account's own address, or one of its identities (config accounts[].identities).
+  const account = config.accounts.find((a) => a.email.toLowerCase() === sender || a.identities?.some((i) => i.email.toLowerCase() === sender) === true)
   return account?.id ?? null
 }
 

@@ -52,7 +52,7 @@ describe('createDispatcher', () => {
   it('passes parsed arguments with defaults to the handler', async () => {
     const send = vi.fn(async () => ({ id: 'x', notBefore: null }))
     await createDispatcher(handlers({ 'compose.send': send }))('compose.send', { from: 'alice@x.test', to: ['b@y.test'], subject: 's', text: 't' })
-    expect(send).toHaveBeenCalledWith({ from: 'alice@x.test', to: ['b@y.test'], cc: [], bcc: [], subject: 's', text: 't', sendAt: null, undo: false })
+    expect(send).toHaveBeenCalledWith({ from: 'alice@x.test', to: ['b@y.test'], cc: [], bcc: [], subject: 's', text: 't', sendAt: null, undo: false, inReplyTo: null, references: [], attachments: [], draftId: null })
   })
 
   it('refuses a delete without an id and an edit that removes every recipient', async () => {
