@@ -2,6 +2,7 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
+import { nodeWorkerForTests } from './tests/support/node-worker-plugin'
 
 const alias = { '@shared': resolve(import.meta.dirname, 'src/shared'), '@renderer': resolve(import.meta.dirname, 'src/renderer/src') }
 
@@ -9,6 +10,8 @@ export default defineConfig({
   test: {
     projects: [
       {
+        // electron-vite's `?nodeWorker` imports (the parser's worker pool) built for real under vitest.
+        plugins: [nodeWorkerForTests()],
         resolve: { alias },
         test: { name: 'unit', environment: 'node', include: ['tests/unit/**/*.test.ts'], exclude: ['tests/unit/renderer/**'] }
       },
@@ -18,6 +21,7 @@ export default defineConfig({
         test: { name: 'renderer', environment: 'happy-dom', include: ['tests/unit/renderer/**/*.test.ts'] }
       },
       {
+        plugins: [nodeWorkerForTests()],
         resolve: { alias },
         test: {
           name: 'integration',
