@@ -158,6 +158,14 @@ export class MaildirReader {
     return summaries.sort((a, b) => (b.date ?? 0) - (a.date ?? 0) || b.uid - a.uid).slice(0, limit)
   }
 
+  /** The current file of message `uid` (the Node 20 path of the Local account parses it like a cached body). */
+  async fileOf(mailbox: string, uid: number): Promise<string> {
+    this.checkMailbox(mailbox)
+    const entry = (await this.entries()).find((e) => e.uid === uid)
+    if (entry === undefined) throw new AppError('NOT_FOUND', `Message ${uid} is no longer in the Local INBOX`, { uid })
+    return entry.path
+  }
+
   async read(mailbox: string, uid: number): Promise<MessageView> {
     this.checkMailbox(mailbox)
     const entry = (await this.entries()).find((e) => e.uid === uid)

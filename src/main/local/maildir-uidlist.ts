@@ -1,6 +1,7 @@
 // Stable UIDs for Maildir messages: Maildir/mailroom-uidlist maps each message's base file name to a positive integer.
 // Format: the next uid on the first line, then `<uid> <base name without :2,flags>` per line; rewritten atomically (tmp + rename).
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
 export const UIDLIST_FILE = 'mailroom-uidlist'
@@ -35,12 +36,24 @@ export function formatUidList(list: UidList): string {
   return `${list.next}\n${entries.map(([base, uid]) => `${uid} ${base}`).join('\n')}${entries.length > 0 ? '\n' : ''}`
 }
 
+/** Per uidlist file: one read-modify-write at a time in this process (the UI asks for folders and lists at once). */
+const pending = new Map<string, Promise<unknown>>()
+
 /**
  * Gives every base name in `present` a uid (new ones in name order, which is arrival order for Maildir names),
  * forgets names no longer present, and writes the file when something changed. Returns base name → uid.
  */
-export async function syncUidList(maildir: string, present: readonly string[]): Promise<Map<string, number>> {
+export function syncUidList(maildir: string, present: readonly string[]): Promise<Map<string, number>> {
   const path = join(maildir, UIDLIST_FILE)
+  const run = (): Promise<Map<string, number>> => updateUidList(path, present)
+  const result = (pending.get(path) ?? Promise.resolve()).then(run, run)
+  const tail = result.catch(() => undefined)
+  pending.set(path, tail)
+  void tail.then(() => { if (pending.get(path) === tail) pending.delete(path) })
+  return result
+}
+
+async function updateUidList(path: string, present: readonly string[]): Promise<Map<string, number>> {
   let text = ''
   try {
     text = await readFile(path, 'utf8')
@@ -63,9 +76,15 @@ export async function syncUidList(maildir: string, present: readonly string[]): 
     changed = true
   }
   if (changed) {
-    const tmp = `${path}.${process.pid}.tmp`
-    await writeFile(tmp, formatUidList(list), { mode: 0o600 })
-    await rename(tmp, path)
+    // Unique per write: another process (the CLI, a second app) may be writing the same file right now.
+    const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
+    try {
+      await writeFile(tmp, formatUidList(list), { mode: 0o600 })
+      await rename(tmp, path)
+    } catch (error) {
+      await unlink(tmp).catch(() => undefined)
+      throw error
+    }
   }
   return list.uids
 }
