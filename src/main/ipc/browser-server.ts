@@ -26,7 +26,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /** Same policy as the renderer's meta CSP; sent as a header too so it also covers non-HTML responses. */
 export const RENDERER_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: http: https:; " +
   "connect-src 'self' ws://127.0.0.1:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 
 /** Upper bound of one WebSocket frame: a composed message with its text fits well below it. */

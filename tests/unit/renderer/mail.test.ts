@@ -38,7 +38,7 @@ describe('mail store', () => {
     const { pinia } = createHarness(transport)
     const mail = useMailStore(pinia)
     await mail.selectAccount('acct1')
-    expect(transport.callsTo('mail.list')).toEqual([{ accountId: 'acct1', mailbox: 'INBOX', limit: 100 }])
+    expect(transport.callsTo('mail.list')).toEqual([{ accountId: 'acct1', mailbox: 'INBOX', offset: 0, limit: 200 }])
     expect(mail.messages.map((m) => m.uid)).toEqual([2, 1])
     expect(mail.unreadCount).toBe(1)
 

@@ -1,47 +1,40 @@
-// The compose form: field state, per-field validation (checkAddress), compose.send (now, with undo, or later), refusals in words.
+// The compose form: fields, reply headers, attachments, per-field validation, draft autosave, compose.send (now, undo, later).
 import { defineStore } from 'pinia'
-import { computed, reactive, ref, watch } from 'vue'
+import { computed, reactive, ref, shallowRef, watch } from 'vue'
 import type { CallArgs } from '@shared/contract'
-import type { ErrorInfo } from '@shared/result'
 import { useBackend } from '../ipc/backend'
-import { addressProblem, parseRecipients, recipientsProblem } from '../util/recipients'
+import { parseRecipients } from '../util/recipients'
+import { describeSendFailure, MAX_SUBJECT, MAX_TEXT, validateCompose, type ComposeField, type ComposeForm, type FieldErrors } from '../util/composeRules'
 import { useAppStore } from './app'
+import { useDraftsStore } from './drafts'
+import { useMailStore } from './mail'
+import { checkAttachments, readAttachment, type ComposeAttachment } from '../util/attachments'
 
-export type ComposeField = 'from' | 'to' | 'cc' | 'bcc' | 'subject' | 'body'
-export type ComposeForm = Record<ComposeField, string>
-export type FieldErrors = Partial<Record<ComposeField, string>>
-
-/** Limits of the compose.send contract, checked here so the user hears about them before sending. */
-export const MAX_SUBJECT = 998
-export const MAX_TEXT = 25 * 1024 * 1024
+export { describeSendFailure, MAX_SUBJECT, MAX_TEXT, validateCompose }
+export type { ComposeField, ComposeForm, FieldErrors }
 
 const FIELDS: readonly ComposeField[] = ['from', 'to', 'cc', 'bcc', 'subject', 'body']
 
-/** Everything wrong with the form, by field; empty when it can be sent. */
-export function validateCompose(form: ComposeForm): FieldErrors {
-  const errors: FieldErrors = {}
-  const from = parseRecipients(form.from)
-  if (from.length === 0) errors.from = 'Enter the address the message is from'
-  else if (from.length > 1) errors.from = 'Enter a single From address'
-  else {
-    const problem = addressProblem(from[0] as string)
-    if (problem !== null) errors.from = problem
-  }
-  const to = parseRecipients(form.to)
-  if (to.length === 0) errors.to = 'Add at least one recipient'
-  else {
-    const problem = recipientsProblem(to)
-    if (problem !== null) errors.to = problem
-  }
-  for (const field of ['cc', 'bcc'] as const) {
-    const problem = recipientsProblem(parseRecipients(form[field]))
-    if (problem !== null) errors[field] = problem
-  }
-  if (/[\r\n]/.test(form.subject)) errors.subject = 'The subject cannot contain line breaks'
-  else if (form.subject.length > MAX_SUBJECT) errors.subject = `The subject is longer than ${MAX_SUBJECT} characters`
-  if (form.body.length > MAX_TEXT) errors.body = 'The text is larger than 25 MB'
-  return errors
+/** Quiet time after the last keystroke before the draft is saved. */
+export const DRAFT_AUTOSAVE_MS = 2000
+
+/** What a message carries besides its fields: threading headers (replies), the draft it was written in, attachments, the account. */
+export interface ComposeExtras {
+  accountId: string | null
+  inReplyTo: string | null
+  references: string[]
+  draftId: string | null
+  attachments: ComposeAttachment[]
 }
+
+/** An address the user may send from, and the account it belongs to. */
+export interface Identity {
+  accountId: string
+  email: string
+  name?: string
+}
+
+const noExtras = (): ComposeExtras => ({ accountId: null, inReplyTo: null, references: [], draftId: null, attachments: [] })
 
 /** How to send: now with an undo window (the default of the Send button), or not before `sendAt`. */
 export interface SendOptions {
@@ -53,27 +46,8 @@ export interface SendOptions {
 export interface SendOutcome {
   id: string
   notBefore: number | null
-  draft: ComposeForm
-}
-
-/** The limit named by the server, when it gave one in the details and not already in its sentence. */
-function limitOf(error: ErrorInfo): string | null {
-  const limit = error.details?.limit
-  return typeof limit === 'string' || typeof limit === 'number' ? String(limit) : null
-}
-
-/** The server's own message; when the link broke mid-call the message may be queued already, so say so. */
-export function describeSendFailure(error: ErrorInfo): string {
-  if (error.code === 'TRANSPORT_CLOSED' && error.details?.requestSent === true) {
-    return `${error.message}. Check the Outbox before sending again: the message may already be queued.`
-  }
-  if (error.code === 'QUEUE_FULL') {
-    const limit = limitOf(error)
-    const sentence = error.message.trim().replace(/\.$/, '')
-    const named = limit !== null && !sentence.includes(limit) ? `${sentence} (limit: ${limit})` : sentence
-    return `${named}. Your message is still here: send it again once some mail has gone out.`
-  }
-  return error.message
+  /** The form as sent; `extras` (reply headers, attachments) when there were any, so undo brings them back. */
+  draft: ComposeForm & { extras?: ComposeExtras }
 }
 
 export const useComposeStore = defineStore('compose', () => {
@@ -84,6 +58,17 @@ export const useComposeStore = defineStore('compose', () => {
   const submitted = ref(false)
   const sending = ref(false)
   const serverError = ref<string | null>(null)
+  const extras = shallowRef<ComposeExtras>(noExtras())
+  const attachmentError = ref<string | null>(null)
+  /** idle, saving, saved (with the time), failed (with the reason): shown beside the buttons. */
+  const draftState = ref<{ kind: 'idle' | 'saving' | 'saved' | 'failed'; at?: number; reason?: string }>({ kind: 'idle' })
+  const drafts = useDraftsStore()
+  const mail = useMailStore()
+  let autosaveTimer: ReturnType<typeof setTimeout> | undefined
+  /** Bumped by reset/restore/send: a save answer from before belongs to another message. */
+  let generation = 0
+  /** Programmatic fills (reply, restore) are not edits: they do not start an autosave by themselves. */
+  let quiet = false
 
   const errors = computed(() => validateCompose(form))
   /** Errors of fields the user has left, or all of them after a send attempt: no nagging while typing. */
@@ -119,25 +104,144 @@ export const useComposeStore = defineStore('compose', () => {
     touched[field] = true
   }
 
+  function fill(fields: Partial<ComposeForm>): void {
+    quiet = true
+    try {
+      Object.assign(form, fields)
+    } finally {
+      quiet = false
+    }
+  }
+
   function reset(): void {
-    Object.assign(form, { from: defaultFrom(), to: '', cc: '', bcc: '', subject: '', body: '' })
+    clearTimeout(autosaveTimer)
+    generation += 1
+    fill({ from: defaultFrom(), to: '', cc: '', bcc: '', subject: '', body: '' })
     for (const field of FIELDS) touched[field] = false
     submitted.value = false
     serverError.value = null
+    attachmentError.value = null
+    extras.value = noExtras()
+    draftState.value = { kind: 'idle' }
   }
 
-  /** Starts a new message with some fields filled in (resend after a bounce); From is the default sender unless given. */
-  function prefill(fields: Partial<ComposeForm>): void {
+  /** Starts a new message with some fields filled in (reply, forward, mailto:, resend after a bounce); From is the default unless given. */
+  function prefill(fields: Partial<ComposeForm>, more: Partial<ComposeExtras> = {}): void {
     reset()
-    Object.assign(form, fields)
+    fill(fields)
+    extras.value = { ...noExtras(), ...more }
   }
 
-  /** Puts a draft back (undo send): the form shows exactly what was sent, with no errors yet. */
-  function restore(draft: ComposeForm): void {
-    Object.assign(form, draft)
+  /** Puts a draft back (undo send, a saved draft): the form shows exactly what it was, with no errors yet. */
+  function restore(draft: ComposeForm & { extras?: ComposeExtras }): void {
+    clearTimeout(autosaveTimer)
+    generation += 1
+    const { extras: more, ...fields } = draft
+    fill(fields)
+    extras.value = more ?? noExtras()
     for (const field of FIELDS) touched[field] = false
     submitted.value = false
     serverError.value = null
+    attachmentError.value = null
+  }
+
+  const hasContent = computed(() => form.to.trim() !== '' || form.cc.trim() !== '' || form.subject.trim() !== '' || form.body.trim() !== '')
+
+  /** The account a draft belongs to: the one whose address is From, else the one the reply came from, else Local. */
+  function draftAccount(): string {
+    const from = (parseRecipients(form.from)[0] ?? '').toLowerCase()
+    return identities.value.find((i) => i.email.toLowerCase() === from)?.accountId ?? mail.accounts.find((a) => a.email.toLowerCase() === from)?.id ?? extras.value.accountId ?? 'local'
+  }
+
+  /** Saves the draft now (drafts.save), keeping its id for the next save and for compose.send. */
+  async function saveDraft(): Promise<boolean> {
+    clearTimeout(autosaveTimer)
+    if (!hasContent.value || sending.value) return false
+    const mine = generation
+    draftState.value = { kind: 'saving' }
+    const result = await drafts.save({
+      ...(extras.value.draftId === null ? {} : { id: extras.value.draftId }),
+      accountId: draftAccount(),
+      from: form.from.trim(),
+      to: parseRecipients(form.to),
+      cc: parseRecipients(form.cc),
+      bcc: parseRecipients(form.bcc),
+      subject: form.subject.replace(/[\r\n]+/g, ' '),
+      text: form.body,
+      inReplyTo: extras.value.inReplyTo,
+      references: extras.value.references
+    })
+    if (mine !== generation) return false
+    if (result.ok) {
+      extras.value = { ...extras.value, draftId: result.value.id }
+      draftState.value = { kind: 'saved', at: result.value.updatedAt }
+      return true
+    }
+    draftState.value = { kind: 'failed', reason: result.error.message }
+    return false
+  }
+
+  // Every edit restarts the quiet-time timer; a programmatic fill does not count as an edit.
+  watch(
+    () => [form.to, form.cc, form.bcc, form.subject, form.body, form.from],
+    () => {
+      if (quiet || sending.value) return
+      clearTimeout(autosaveTimer)
+      if (hasContent.value) autosaveTimer = setTimeout(() => void saveDraft(), DRAFT_AUTOSAVE_MS)
+    },
+    // Synchronous, so a programmatic fill is recognised while it happens.
+    { flush: 'sync' }
+  )
+
+  /** Discard: the form is emptied and its saved draft deleted. */
+  async function discard(): Promise<void> {
+    const id = extras.value.draftId
+    reset()
+    if (id !== null) await drafts.remove(id)
+  }
+
+  /** Adds picked or dropped files (read as base64 here); refuses with a clear message what would pass the size limit. */
+  async function addFiles(files: readonly File[]): Promise<void> {
+    attachmentError.value = null
+    for (const file of files) {
+      const problem = checkAttachments(extras.value.attachments, [file])
+      if (problem !== null) {
+        attachmentError.value = problem
+        continue
+      }
+      try {
+        const attachment = await readAttachment(file)
+        extras.value = { ...extras.value, attachments: [...extras.value.attachments, attachment] }
+      } catch (error) {
+        attachmentError.value = `Could not read "${file.name}": ${(error as Error).message}`
+      }
+    }
+  }
+
+  /** From choices: every account's address and identities (accounts.get), then the configured default sender. */
+  const identities = shallowRef<Identity[]>([])
+  async function loadIdentities(): Promise<void> {
+    const found: Identity[] = []
+    for (const account of mail.accounts) {
+      found.push({ accountId: account.id, email: account.email, name: account.name })
+      if (account.id === 'local') continue
+      const details = await backend.client.call('accounts.get', { id: account.id })
+      if (details.ok) for (const extra of details.value.settings.identities ?? []) found.push({ accountId: account.id, email: extra.email, name: extra.name })
+    }
+    const fallback = app.info?.defaultFrom
+    if (fallback) found.push({ accountId: 'local', email: fallback })
+    const seen = new Set<string>()
+    identities.value = found.filter((identity) => {
+      const key = identity.email.toLowerCase()
+      if (seen.has(key)) return false
+      seen.add(key)
+      return true
+    })
+  }
+
+  function removeAttachment(id: string): void {
+    extras.value = { ...extras.value, attachments: extras.value.attachments.filter((a) => a.id !== id) }
+    attachmentError.value = null
   }
 
   /**
@@ -160,7 +264,15 @@ export const useComposeStore = defineStore('compose', () => {
       sendAt,
       undo: sendAt === null && options.undo === true
     }
-    const draft: ComposeForm = { ...form }
+    // Only what a message has: a plain new message sends the same call as before replies existed.
+    const more = extras.value
+    if (more.inReplyTo !== null) args.inReplyTo = more.inReplyTo
+    if (more.references.length > 0) args.references = more.references
+    if (more.draftId !== null) args.draftId = more.draftId
+    if (more.attachments.length > 0) args.attachments = more.attachments.map(({ filename, contentType, contentBase64 }) => ({ filename, contentType, contentBase64 }))
+    const plain = more.inReplyTo === null && more.references.length === 0 && more.draftId === null && more.attachments.length === 0
+    const draft: SendOutcome['draft'] = plain ? { ...form } : { ...form, extras: { ...more, draftId: null } }
+    clearTimeout(autosaveTimer)
     sending.value = true
     try {
       const result = await backend.client.call('compose.send', args)
@@ -168,6 +280,8 @@ export const useComposeStore = defineStore('compose', () => {
         serverError.value = describeSendFailure(result.error)
         return null
       }
+      // The backend deletes the draft once the message is queued.
+      if (more.draftId !== null) drafts.forget(more.draftId)
       reset()
       return { id: result.value.id, notBefore: result.value.notBefore ?? null, draft }
     } finally {
@@ -175,5 +289,30 @@ export const useComposeStore = defineStore('compose', () => {
     }
   }
 
-  return { form, touched, submitted, sending, serverError, errors, visibleErrors, valid, recipients, touch, reset, prefill, restore, send }
+  return {
+    form,
+    touched,
+    submitted,
+    sending,
+    serverError,
+    errors,
+    visibleErrors,
+    valid,
+    recipients,
+    extras,
+    attachmentError,
+    draftState,
+    hasContent,
+    touch,
+    reset,
+    prefill,
+    restore,
+    send,
+    saveDraft,
+    discard,
+    addFiles,
+    removeAttachment,
+    identities,
+    loadIdentities
+  }
 })

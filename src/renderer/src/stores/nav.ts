@@ -5,7 +5,8 @@ import { ref } from 'vue'
 export type Route =
   /** Before the accounts are known: the bootstrap then opens the first inbox, or the outbox. */
   | { name: 'start' }
-  | { name: 'inbox'; accountId: string }
+  /** An account's mailbox (INBOX when not given); the route keeps its name for the existing callers. */
+  | { name: 'inbox'; accountId: string; mailbox?: string }
   | { name: 'outbox' }
   | { name: 'compose' }
   /** The preflight: can this computer deliver directly, or does it need a smart host. */
@@ -22,10 +23,13 @@ export const useNavStore = defineStore('nav', () => {
     route.value = next
   }
 
-  function isAt(name: Route['name'], accountId?: string): boolean {
+  /** For an inbox route, `accountId` and `mailbox` narrow the match (mailbox INBOX when the route names none). */
+  function isAt(name: Route['name'], accountId?: string, mailbox?: string): boolean {
     const current = route.value
     if (current.name !== name) return false
-    return accountId === undefined || (current.name === 'inbox' && current.accountId === accountId)
+    if (accountId === undefined) return true
+    if (current.name !== 'inbox' || current.accountId !== accountId) return false
+    return mailbox === undefined || (current.mailbox ?? 'INBOX') === mailbox
   }
 
   return { route, go, isAt }
