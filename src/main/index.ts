@@ -1,10 +1,12 @@
 // Electron entry: starts the core, opens the sandboxed window and binds the IPC contract. The only other Electron code is in shell/ and preload/.
-import { app, BrowserWindow, dialog, ipcMain, net, powerMonitor } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, net, powerMonitor, shell } from 'electron'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createApp, type App } from './app/container'
 import { NETWORK_POLL_MS } from './config/timeouts'
 import { bindIpc } from './shell/ipc'
+import { createKeychainSecretStore } from './shell/secrets'
+import { resolveHome } from './config/paths'
 import { createMainWindow, rendererLocation } from './shell/window'
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -23,7 +25,13 @@ app.on('second-instance', () => {
 
 app.whenReady().then(async () => {
   try {
-    core = await createApp({ mode: 'electron' })
+    // Account passwords in the OS keychain (safeStorage needs the app to be ready).
+    core = await createApp({
+      mode: 'electron',
+      secrets: createKeychainSecretStore(resolveHome()),
+      // shell.openPath answers '' on success, else the reason.
+      openPath: async (path) => (await shell.openPath(path)) === ''
+    })
   } catch (error) {
     dialog.showErrorBox('Mailroom cannot start', (error as Error).message)
     app.exit(78)

@@ -36,6 +36,20 @@ export const errorCodes = {
   UNAUTHORIZED: { exit: EX.NOPERM, temporary: false, summary: 'The caller is not allowed' },
   ELECTRON_MISSING: { exit: EX.UNAVAILABLE, temporary: false, summary: 'The Electron binary is not installed' },
   TRANSPORT_CLOSED: { exit: EX.TEMPFAIL, temporary: true, summary: 'The connection to the Mailroom backend was lost' },
+  SECRET_STORE: { exit: EX.CONFIG, temporary: false, summary: 'The password store cannot be used safely' },
+  SECRET_MISSING: { exit: EX.CONFIG, temporary: false, summary: 'No password is stored for this account' },
+  MESSAGE_TOO_LARGE: { exit: EX.DATAERR, temporary: false, summary: 'The message is larger than the size limit' },
+  RULES_IO: { exit: EX.CANTCREAT, temporary: true, summary: 'A rules file (aliases, .forward, out-of-office) could not be read or written' },
+  VACATION_RULE_INVALID: { exit: EX.CONFIG, temporary: false, summary: 'The out-of-office rule file is invalid' },
+  VACATION_DB_BUSY: { exit: EX.TEMPFAIL, temporary: true, summary: 'The out-of-office reply database is locked by another delivery' },
+  SIEVE_CONNECT: { exit: EX.TEMPFAIL, temporary: true, summary: 'The ManageSieve server could not be reached' },
+  SIEVE_TLS: { exit: EX.TEMPFAIL, temporary: true, summary: 'The ManageSieve server\'s TLS could not be used' },
+  SIEVE_AUTH: { exit: EX.NOPERM, temporary: false, summary: 'The ManageSieve server refused the login' },
+  SIEVE_ERROR: { exit: EX.UNAVAILABLE, temporary: false, summary: 'The ManageSieve server refused the command' },
+  SIEVE_PROTOCOL: { exit: EX.TEMPFAIL, temporary: true, summary: 'The ManageSieve server broke the protocol (RFC 5804)' },
+  CACHE_UNAVAILABLE: { exit: EX.UNAVAILABLE, temporary: false, summary: 'The mail cache needs node:sqlite (Node 22.13 or later)' },
+  CACHE_IO: { exit: EX.IOERR, temporary: true, summary: 'The mail cache could not be read or written' },
+  PARSE_FAILED: { exit: EX.DATAERR, temporary: false, summary: 'The message could not be parsed (too slow, too large or malformed)' },
   INTERNAL: { exit: EX.SOFTWARE, temporary: false, summary: 'Internal error' }
 } as const satisfies Record<string, { exit: number; temporary: boolean; summary: string }>
 

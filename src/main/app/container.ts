@@ -20,6 +20,11 @@ import { QueueService, queueOptionsFromSettings } from '../queue/service'
 import { createSentCopies } from '../sent/copies'
 import { sentAccountFor } from '../sent/match'
 import { AppError } from '../../shared/result'
+import { defaultSecretStore, type SecretStore } from '../accounts/secrets'
+import { accountPassword, findAccount } from '../accounts/credentials'
+import { accountRouteFor } from '../accounts/route'
+import { withAccountPasswords } from '../accounts/sent-appender'
+import { createImapAppender } from '../sent/imap-appender'
 import { systemClock, type Clock } from './clock'
 import { createCoreHandlers } from './handlers'
 import type { AppMode, Section, SectionContext } from './section'
@@ -40,6 +45,10 @@ export interface AppOptions {
   deliverer?: Deliverer
   /** Mirror log lines to stderr (daemon in the foreground, -v). */
   logToStderr?: boolean
+  /** Account passwords; default the 0600 file store MAILROOM_HOME/secrets.json (Electron passes the keychain store). */
+  secrets?: SecretStore
+  /** Opens a file with the desktop's default program (Electron's shell.openPath); absent in browser mode and the CLI. */
+  openPath?: (path: string) => Promise<boolean>
 }
 
 export interface App {
@@ -51,6 +60,8 @@ export interface App {
   dispatch: Dispatch
   /** Take the queue-runner role (lock), start the scheduler and the control socket. */
   startRunner(): Promise<boolean>
+  /** Where the loopback SMTP listener listens (empty when it is off, not started or could not start). */
+  listenerAddresses(): Array<{ host: string; port: number }>
   close(): Promise<void>
 }
 
@@ -63,8 +74,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   const log = createLogger({ file: paths.maillog, stderr: options.logToStderr === true, now: () => clock.now() })
   const resolver = options.resolver ?? createResolver({ servers: config.dns.servers, timeoutMs: DNS_QUERY_TIMEOUT_MS, tries: DNS_TRIES })
   const localDomains = await loadLocalDomains(config, paths.etc)
+  const secrets = options.secrets ?? defaultSecretStore(paths.home)
+  const credentials = { config, paths, secrets }
   const deliverer = options.deliverer ?? createRouter({
-    config, localDomains, mailRoot: paths.mail, resolver, log,
+    accountRoute: (sender) => accountRouteFor(config, sender),
+    accountPassword: (accountId) => accountPassword(credentials, findAccount(config, accountId)),
+    config, localDomains, mailRoot: paths.mail, resolver, log, paths, enqueue: (input) => queueRef === null ? Promise.reject(new AppError('SPOOL_IO', 'the queue is not open yet')) : queueRef.submit(input),
     direct: createDirectDeliverer({ resolver, hostname: config.hostname, allowLoopback: config.dns.allowLoopback, addressOrder: config.dns.addressOrder, log })
   })
   // The notifier queues notices to remote senders through the queue, which needs the notifier: bound late.
@@ -78,7 +93,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     clock
   })
   // Copies of sent mail for IMAP accounts' Sent mailboxes: handed over before the queue removes a message.
-  const sentCopies = createSentCopies({ spoolDir: paths.spool, config, log, clock })
+  const sentCopies = createSentCopies({ spoolDir: paths.spool, config, log, clock, appender: withAccountPasswords(createImapAppender(), credentials) })
   const queue = await QueueService.open({
     spoolDir: paths.spool, lockFile: paths.queueLock, deliverer, clock, log, notifier, ...queueOptionsFromSettings(config.queue),
     onFinished: (envelope, dataPath) => sentCopies.onFinished(envelope, dataPath),
@@ -90,15 +105,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   queue.onRemoved((id) => events.emit('outbox.removed', { id }))
   queue.onStatus((status) => events.emit('queue.status', status))
   const checkRoute = createRouteChecker({ config, resolver, log })
-  const context: SectionContext = { mode: options.mode, paths, config, log, events, clock, queue, resolver, localDomains }
+  const context: SectionContext = { mode: options.mode, paths, config, log, events, clock, queue, resolver, localDomains, secrets }
   const accounts = createAccountsSection(context)
-  const mail = createMailSection(context)
+  const mail = createMailSection(context, options.openPath === undefined ? {} : { openPath: options.openPath })
   const drafts = createDraftsSection(context)
   const rules = createRulesSection(context)
   const listener = createListenerSection(context)
   const sections: Section<never>[] = [accounts, mail, drafts, rules, listener] as unknown as Section<never>[]
   const dispatch = createDispatcher({
-    ...createCoreHandlers({ mode: options.mode, config, queue, clock, maillog: paths.maillog, checkRoute }),
+    ...createCoreHandlers({ mode: options.mode, config, queue, clock, maillog: paths.maillog, checkRoute, deleteDraft: (id) => drafts.deleteDraft(id) }),
     ...accounts.handlers,
     ...mail.handlers,
     ...drafts.handlers,
@@ -108,6 +123,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   let control: { close(): Promise<void> } | null = null
 
   return {
+    listenerAddresses: () => listener.addresses(),
     paths,
     config,
     log,

@@ -8,6 +8,7 @@ import type { LocalDomains } from '../local/domains'
 import type { Logger } from '../log/logger'
 import type { QueueService } from '../queue/service'
 import type { Clock } from './clock'
+import type { SecretStore } from '../accounts/secrets'
 
 export type AppMode = 'electron' | 'browser' | 'daemon' | 'cli'
 
@@ -24,6 +25,8 @@ export interface SectionContext {
   queue: QueueService
   resolver: MailResolver
   localDomains: LocalDomains
+  /** Account passwords (Electron: the OS keychain; otherwise MAILROOM_HOME/secrets.json, 0600). */
+  secrets?: SecretStore
 }
 
 export interface Section<K extends CallName = never> {
