@@ -5,21 +5,8 @@ import { AppError } from '../../shared/result'
 import { CACHE_BUSY_TIMEOUT_MS } from '../config/timeouts'
 import { migrate } from './migrations'
 
-/** The part of node:sqlite's StatementSync the cache uses (@types/node 20 has no node:sqlite types). */
-export interface SqliteStatement {
-  run(...params: SqlValue[]): { changes: number | bigint; lastInsertRowid: number | bigint }
-  get(...params: SqlValue[]): Record<string, SqlValue> | undefined
-  all(...params: SqlValue[]): Record<string, SqlValue>[]
-}
-
-export type SqlValue = string | number | bigint | null | Uint8Array
-
-/** The part of node:sqlite's DatabaseSync the cache uses. */
-export interface SqliteDatabase {
-  exec(sql: string): void
-  prepare(sql: string): SqliteStatement
-  close(): void
-}
+import type { CacheDb, SqliteDatabase, SqliteStatement } from './sqlite-types'
+export type { CacheDb, SqliteDatabase, SqliteStatement, SqlValue } from './sqlite-types'
 
 interface SqliteModule {
   DatabaseSync: new (path: string, options?: Record<string, unknown>) => SqliteDatabase
@@ -54,16 +41,6 @@ export function sqliteProblem(): string {
   return loadProblem === '' ? '' : `node:sqlite is not available in Node ${process.versions.node} (${loadProblem}); the mail cache needs Node 22.13 or later`
 }
 
-/** An open cache database and a helper to run work in one transaction. */
-export interface CacheDb {
-  readonly file: string
-  readonly db: SqliteDatabase
-  /** A prepared statement, prepared once per connection and reused (preparing is most of a small query's cost). */
-  statement(sql: string): SqliteStatement
-  /** Runs `work` inside BEGIN IMMEDIATE … COMMIT (ROLLBACK on a throw). Nested calls join the outer transaction. */
-  transaction<T>(work: () => T): T
-  close(): void
-}
 
 export function wrapDatabase(file: string, db: SqliteDatabase): CacheDb {
   let depth = 0

@@ -1,5 +1,5 @@
 // The cache schema as a list of migrations; schema_version records how far a database file has come.
-import type { CacheDb } from './db'
+import type { CacheDb } from './sqlite-types'
 
 export interface Migration {
   version: number

@@ -2,7 +2,7 @@
 // Kept apart from envelope.ts so that writing an envelope (the sendmail door) never loads zod; readers import this.
 import { z } from 'zod'
 import { holdInfo, recipientState, smtpReply } from '../../shared/contract'
-import { ENVELOPE_VERSION } from './envelope'
+import { ENVELOPE_VERSION } from './envelope-version'
 import { isQueueId } from './ids'
 
 export const origin = z.enum(['ui', 'cli', 'listener', 'local'])

@@ -5,7 +5,7 @@
 import type { OutboxMessage, OutboxState } from '../../shared/contract'
 import type { Envelope, EnvelopeRecipient } from './envelope-schema'
 
-export const ENVELOPE_VERSION = 1
+export { ENVELOPE_VERSION } from './envelope-version'
 
 export type { DsnOptions, Envelope, EnvelopeRecipient, Origin } from './envelope-schema'
 

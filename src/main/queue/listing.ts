@@ -2,12 +2,25 @@
 import type { SpoolDir } from './envelope'
 import { idFromEnvelopeName } from './layout'
 import { newestCopy } from './envelope'
-import type { Spool, SpoolEntry } from './spool'
+import type { Envelope } from './envelope'
+
+/** One message as the spool holds it: the directory its envelope is in (its state) and the envelope. */
+export interface SpoolEntry {
+  /** The directory the envelope is in: the message's state. */
+  state: SpoolDir
+  envelope: Envelope
+}
+
+/** What a scan needs of the spool (structural, so this module does not import spool.ts, which imports it). */
+export interface SpoolReader {
+  names(dir: SpoolDir): Promise<string[]>
+  readEnvelope(dir: SpoolDir, name: string): Promise<Envelope | null>
+}
 
 const DIRS: readonly SpoolDir[] = ['queued', 'deferred', 'hold']
 
 /** Every message (newest copy when it is in two directories after a crash), in id (= time) order. */
-export async function* scanEntries(spool: Spool): AsyncGenerator<SpoolEntry> {
+export async function* scanEntries(spool: SpoolReader): AsyncGenerator<SpoolEntry> {
   const dirsById = new Map<string, SpoolDir[]>()
   for (const dir of DIRS) {
     for (const name of await spool.names(dir)) {

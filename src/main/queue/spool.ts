@@ -12,7 +12,7 @@ import { idFromEnvelopeName, moveToCorrupt, spoolLayout, tmpName, type SpoolLayo
 import { checkLimits, snapshotUsage, UsageCounter, type QueueLimits, type QueueUsage, type UsageSource } from './limits'
 import type { RecoveryReport } from './recovery'
 import { newEnvelope, stampNextWake, validate, type EnqueueInput } from './submission'
-import { scanEntries } from './listing'
+import { scanEntries, type SpoolEntry } from './listing'
 import { recordLine, removalLine, SpoolJournal } from './journal'
 import type { OutboxMessage } from '../../shared/contract'
 
@@ -40,11 +40,7 @@ export interface SpoolOptions {
   usage?: UsageSource
 }
 
-export interface SpoolEntry {
-  /** The directory the envelope is in: the message's state. */
-  state: SpoolDir
-  envelope: Envelope
-}
+export type { SpoolEntry } from './listing'
 
 export interface SpoolCounts {
   queued: number
