@@ -39,7 +39,7 @@ export function createMailSection(context: SectionContext, options: MailSectionO
   const accounts = new Map<string, Promise<MailAccount>>()
   const remoteContent = new RemoteContentList(join(paths.etc, 'remote-content.json'))
   let running = false
-  // One parse worker pool for the app, started on the first read and stopped in close().
+  // One parse worker pool for the app (reads, and the Local account's index), started on first use, stopped in close().
   let parserPool: MessageParser | null = null
   const parser = (): MessageParser => (parserPool ??= createMessageParser(options.parser ?? {}))
 
@@ -55,12 +55,12 @@ export function createMailSection(context: SectionContext, options: MailSectionO
       const maildir = localMaildir(paths.mail)
       if ((await loadSqlite()) === null) {
         log.warn('mail', `Local account without a cache: ${sqliteProblem()}`)
-        return new LegacyLocalAccount(new MaildirReader(maildir, log))
+        return new LegacyLocalAccount(new MaildirReader(maildir, parser(), log))
       }
       const opened = await LocalAccount.open(paths.cache, maildir, {
         changed: (mailbox) => events.emit('mail.changed', { accountId, mailbox }),
         newMail: (mailbox, messages) => events.emit('mail.newMail', { accountId, mailbox, messages })
-      }, log)
+      }, parser(), log)
       if (running) opened.start()
       return opened
     }

@@ -6,6 +6,7 @@ import type { MailAccount } from '../imap/mail-account'
 import type { ParsedMessage } from '../imap/message-parse'
 import { LOCAL_MAILDIR_POLL_MS } from '../config/timeouts'
 import type { Logger } from '../log/logger'
+import type { MessageParser } from '../parse'
 import { openCacheDb, type CacheDb } from './db'
 import { MaildirIndex } from './maildir-index'
 import { toSql, type SearchQuery } from './search-query'
@@ -22,13 +23,14 @@ export class LocalAccount implements MailAccount {
   private poller: NodeJS.Timeout | null = null
   private polling = false
 
-  private constructor(private readonly cache: CacheDb, maildir: string, private readonly notify: LocalNotify, private readonly log?: Logger) {
+  private constructor(private readonly cache: CacheDb, maildir: string, private readonly notify: LocalNotify, parser: MessageParser, private readonly log?: Logger) {
     this.store = new MessageStore(cache)
-    this.index = new MaildirIndex(maildir, this.store, log)
+    this.index = new MaildirIndex(maildir, this.store, parser, log)
   }
 
-  static async open(cacheDir: string, maildir: string, notify: LocalNotify, log?: Logger): Promise<LocalAccount> {
-    return new LocalAccount(await openCacheDb(join(cacheDir, 'local.db')), maildir, notify, log)
+  /** `parser`: the app's parse worker pool (owned by the caller: close() does not stop it). */
+  static async open(cacheDir: string, maildir: string, notify: LocalNotify, parser: MessageParser, log?: Logger): Promise<LocalAccount> {
+    return new LocalAccount(await openCacheDb(join(cacheDir, 'local.db')), maildir, notify, parser, log)
   }
 
   private changed(mailbox: string): void {

@@ -1,19 +1,15 @@
 // The Local account in the cache (cache/local.db): Maildir++ folders (INBOX = the Maildir, ".Name" = folder "Name")
 // indexed like an IMAP account, so list, search and threads work the same; flags live in the file names (":2,FS").
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises'
+import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { simpleParser } from 'mailparser'
 import type { FolderRole } from '../../shared/contract'
 import { AppError } from '../../shared/result'
-import { addressList, headerSection } from '../imap/message-parse'
 import { syncUidList } from '../local/maildir-uidlist'
 import type { Logger } from '../log/logger'
+import type { MessageParser, ParsedMessage } from '../parse'
 import type { FolderRecord, MessageStore } from './store'
 import { bareMessageId, parseReferences } from './threads'
 
-const HEADER_PEEK_BYTES = 64 * 1024
-/** Bodies up to this size are parsed while indexing so their text is searchable at once. */
-const INDEX_BODY_BYTES = 256 * 1024
 const LOCAL_UIDVALIDITY = 1
 
 const FLAG_LETTERS: Record<string, string> = { '\\Draft': 'D', '\\Flagged': 'F', '\\Answered': 'R', '\\Seen': 'S', '\\Deleted': 'T' }
@@ -45,7 +41,8 @@ export class MaildirIndex {
   /** Per folder directory: the refresh running now (the next one starts after it). */
   private readonly refreshing = new Map<string, Promise<unknown>>()
 
-  constructor(readonly maildir: string, readonly store: MessageStore, private readonly log?: Logger) {}
+  /** `parser`: the app's parse worker pool; every new file is parsed there (headers, text for search), never here. */
+  constructor(readonly maildir: string, readonly store: MessageStore, private readonly parser: MessageParser, private readonly log?: Logger) {}
 
   folderDir(path: string): string {
     if (path.toUpperCase() === 'INBOX') return this.maildir
@@ -142,52 +139,38 @@ export class MaildirIndex {
     return changed
   }
 
+  /**
+   * Parses a new file in the worker pool and records it with its text for search. A file the parser gives up on
+   * (damaged, hangs, crashes its worker) is listed as "(unreadable message)"; a file gone meanwhile is skipped.
+   */
   private async indexFile(folder: string, uid: number, file: string, flags: string[]): Promise<void> {
-    let size = 0
-    let data = Buffer.alloc(0)
+    let parsed: ParsedMessage | null = null
     try {
-      const handle = await open(file, 'r')
-      try {
-        size = (await handle.stat()).size
-        const length = Math.min(size, size <= INDEX_BODY_BYTES ? INDEX_BODY_BYTES : HEADER_PEEK_BYTES)
-        data = Buffer.alloc(length)
-        data = data.subarray(0, (await handle.read(data, 0, length, 0)).bytesRead)
-      } finally {
-        await handle.close()
-      }
+      parsed = await this.parser.parse(file)
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
-      this.log?.warn('local', `${file}: ${(error as Error).message}`)
-    }
-    const whole = size <= INDEX_BODY_BYTES
-    let parsed: Awaited<ReturnType<typeof simpleParser>> | null = null
-    try {
-      parsed = await simpleParser(whole ? data : headerSection(data), { skipImageLinks: true, skipHtmlToText: !whole })
-    } catch (error) {
+      if (error instanceof AppError && error.code === 'NOT_FOUND') return
       this.log?.warn('local', `${file}: unreadable message: ${(error as Error).message}`)
     }
-    const date = parsed?.date instanceof Date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.getTime() : (await stat(file).then((s) => Math.round(s.mtimeMs), () => null))
-    const fromValue = parsed?.from?.value.find((v) => v.address !== undefined && v.address !== '')
+    const info = parsed === null ? await stat(file).catch(() => null) : null
+    if (parsed === null && info === null) return
+    const date = parsed?.date ?? (info === null ? null : Math.round(info.mtimeMs))
     this.store.cache.transaction(() => {
       this.store.upsert({
         folder, uid, uidvalidity: LOCAL_UIDVALIDITY, modseq: null, flags,
-        subject: parsed?.subject ?? (parsed === null ? '(unreadable message)' : ''),
-        fromDisplay: parsed === null ? '' : (addressList(parsed.from)[0] ?? ''),
-        fromAddress: fromValue?.address?.toLowerCase() ?? null,
-        to: parsed === null ? [] : addressList(parsed.to),
-        cc: parsed === null ? [] : addressList(parsed.cc),
+        subject: parsed === null ? '(unreadable message)' : parsed.subject,
+        fromDisplay: parsed?.from ?? '',
+        fromAddress: parsed?.fromAddress?.toLowerCase() ?? null,
+        to: parsed?.to ?? [],
+        cc: parsed?.cc ?? [],
         date,
         messageId: bareMessageId(parsed?.messageId),
         inReplyTo: bareMessageId(parsed?.inReplyTo),
         references: parseReferences(parsed?.references),
-        size,
-        hasAttachments: parsed?.attachments.some((a) => a.contentDisposition !== 'inline') ?? false,
+        size: parsed?.size ?? info?.size ?? 0,
+        hasAttachments: parsed?.hasAttachments ?? false,
         bodyPath: file
       })
-      if (whole && parsed !== null) {
-        const text = parsed.text ?? ''
-        this.store.setBody(folder, uid, { path: file, preview: text.replace(/\s+/g, ' ').trim().slice(0, 200), text, hasAttachments: parsed.attachments.some((a) => a.contentDisposition !== 'inline') })
-      }
+      if (parsed !== null) this.store.setBody(folder, uid, { path: file, preview: parsed.preview, text: parsed.textForIndex, hasAttachments: parsed.hasAttachments })
     })
   }
 

@@ -2,7 +2,6 @@
 // thread), mapped to the reader's view plus the text for the full-text index; attachments saved by streaming.
 import { mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import type { AddressObject } from 'mailparser'
 import type { MessageView } from '../../shared/contract'
 import { AppError } from '../../shared/result'
 import { saveAttachment, type MessageParser, type ParsedMessage as ParseResult } from '../parse'
@@ -15,20 +14,6 @@ export interface ParsedMessage {
   text: string
   preview: string
   hasAttachments: boolean
-}
-
-/** "Name <addr>" or addr per mailbox (the Maildir index reads headers with it). */
-export function addressList(value: AddressObject | AddressObject[] | undefined): string[] {
-  const list = value === undefined ? [] : Array.isArray(value) ? value : [value]
-  return list.flatMap((a) => a.value).map((v) => (v.name ? `${v.name} <${v.address ?? ''}>` : (v.address ?? ''))).filter((s) => s !== '')
-}
-
-/** Only the header section of a (possibly cut) message. */
-export function headerSection(data: Buffer): Buffer {
-  const crlf = data.indexOf('\r\n\r\n')
-  const lf = data.indexOf('\n\n')
-  const end = crlf !== -1 && (lf === -1 || crlf < lf) ? crlf + 4 : lf !== -1 ? lf + 2 : data.length
-  return data.subarray(0, end)
 }
 
 /** The parser's result as the reader's view (no empty problems/inline images) and the index's text. */

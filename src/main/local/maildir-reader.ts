@@ -1,20 +1,16 @@
 // Lists and reads the local user's Maildir (MAILROOM_HOME/mail/<user>/Maildir) as the "Local" account's INBOX.
-import { open, readdir, stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import { userInfo } from 'node:os'
 import { join } from 'node:path'
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser'
 import type { MessageSummary, MessageView } from '../../shared/contract'
 import { AppError } from '../../shared/result'
+import { parseMessageFile } from '../imap/message-parse'
 import type { Logger } from '../log/logger'
-import { readDeliveryReport } from './delivery-report'
+import type { MessageParser } from '../parse'
 import { syncUidList } from './maildir-uidlist'
 
 /** The id of the Local account in accounts.list / mail.list / mail.read. */
 export const LOCAL_ACCOUNT_ID = 'local'
-/** Messages larger than this are not parsed; the reader says so instead. */
-export const MAX_LOCAL_READ_BYTES = 10 * 1024 * 1024
-/** How much of a file the list reads to find the headers. */
-const HEADER_PEEK_BYTES = 64 * 1024
 /** Files read at the same time while listing (keeps a big Maildir from running out of file handles). */
 const LIST_CONCURRENCY = 16
 
@@ -51,43 +47,20 @@ export function splitMaildirName(name: string): { base: string; flags: string } 
   return at === -1 ? { base: name, flags: '' } : { base: name.slice(0, at), flags: name.slice(at + 3) }
 }
 
-function addressList(value: AddressObject | AddressObject[] | undefined): string[] {
-  const list = value === undefined ? [] : Array.isArray(value) ? value : [value]
-  return list.flatMap((a) => a.value).map((v) => (v.name ? `${v.name} <${v.address ?? ''}>` : (v.address ?? ''))).filter((s) => s !== '')
-}
-
-async function readHead(path: string, bytes: number): Promise<{ data: Buffer; size: number; mtime: number }> {
-  const handle = await open(path, 'r')
-  try {
-    const info = await handle.stat()
-    const length = Math.min(info.size, bytes)
-    const data = Buffer.alloc(length)
-    const { bytesRead } = await handle.read(data, 0, length, 0)
-    return { data: data.subarray(0, bytesRead), size: info.size, mtime: info.mtimeMs }
-  } finally {
-    await handle.close()
-  }
-}
-
-/** Only the header section of a (possibly cut) message, so the list never parses bodies. */
-function headerSection(data: Buffer): Buffer {
-  const crlf = data.indexOf('\r\n\r\n')
-  const lf = data.indexOf('\n\n')
-  const end = crlf !== -1 && (lf === -1 || crlf < lf) ? crlf + 4 : lf !== -1 ? lf + 2 : data.length
-  return data.subarray(0, end)
-}
-
-function dateOf(parsed: ParsedMail): number | null {
-  const date = parsed.date
-  return date instanceof Date && !Number.isNaN(date.getTime()) ? date.getTime() : null
-}
+/** What the list keeps of a parsed file, so each file is parsed (in the worker pool) once while it is unchanged. */
+interface KnownFile { stamp: string; summary: Omit<MessageSummary, 'uid' | 'seen'> }
 
 export class MaildirReader {
   /** One uid-map update at a time per process: the list and reads share it. */
   private lock: Promise<unknown> = Promise.resolve()
 
+  /** Summaries by file path (a rename to cur/ is a new path: parsed again, rare). */
+  private readonly known = new Map<string, KnownFile>()
+
+  /** `parser`: the app's parse worker pool; files are parsed there, never on this thread. */
   constructor(
     private readonly maildir: string,
+    private readonly parser: MessageParser,
     private readonly log?: Logger
   ) {}
 
@@ -127,21 +100,24 @@ export class MaildirReader {
 
   private async summary(entry: MaildirEntry & { uid: number }): Promise<MessageSummary | null> {
     try {
-      const head = await readHead(entry.path, HEADER_PEEK_BYTES)
-      let parsed: ParsedMail | null = null
-      try {
-        parsed = await simpleParser(headerSection(head.data), { skipHtmlToText: true, skipImageLinks: true })
-      } catch (error) {
-        this.log?.warn('local', `${entry.path}: unreadable headers: ${(error as Error).message}`)
+      const info = await stat(entry.path)
+      if (!info.isFile()) throw new AppError('MAILBOX_IO', `${info.isDirectory() ? 'EISDIR: a directory' : 'not a regular file'}, not a message`, { path: entry.path })
+      const stamp = `${info.mtimeMs}:${info.size}`
+      let known = this.known.get(entry.path)
+      if (known?.stamp !== stamp) {
+        let summary: KnownFile['summary']
+        try {
+          const parsed = await this.parser.parse(entry.path)
+          summary = { subject: parsed.subject, from: parsed.from, date: parsed.date ?? Math.round(info.mtimeMs), size: info.size, hasAttachments: parsed.hasAttachments }
+        } catch (error) {
+          if (error instanceof AppError && error.code === 'NOT_FOUND') return null
+          this.log?.warn('local', `${entry.path}: unreadable message: ${(error as Error).message}`)
+          summary = { subject: '(unreadable message)', from: '', date: Math.round(info.mtimeMs), size: info.size }
+        }
+        known = { stamp, summary }
+        this.known.set(entry.path, known)
       }
-      return {
-        uid: entry.uid,
-        subject: parsed?.subject ?? '',
-        from: parsed === null ? '' : (addressList(parsed.from)[0] ?? ''),
-        date: (parsed === null ? null : dateOf(parsed)) ?? Math.round(head.mtime),
-        seen: entry.seen,
-        size: head.size
-      }
+      return { uid: entry.uid, ...known.summary, seen: entry.seen }
     } catch (error) {
       // Moved or removed between readdir and open (another reader marked it seen): left out of this listing.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
@@ -155,6 +131,8 @@ export class MaildirReader {
     this.checkMailbox(mailbox)
     const entries = await this.entries()
     const summaries = (await mapLimited(entries, LIST_CONCURRENCY, (e) => this.summary(e))).filter((s): s is MessageSummary => s !== null)
+    const present = new Set(entries.map((e) => e.path))
+    for (const path of this.known.keys()) if (!present.has(path)) this.known.delete(path)
     return summaries.sort((a, b) => (b.date ?? 0) - (a.date ?? 0) || b.uid - a.uid).slice(0, limit)
   }
 
@@ -166,49 +144,19 @@ export class MaildirReader {
     return entry.path
   }
 
+  /** The reader's view of message `uid`, parsed in the worker pool (a message the parser gives up on says so). */
   async read(mailbox: string, uid: number): Promise<MessageView> {
-    this.checkMailbox(mailbox)
-    const entry = (await this.entries()).find((e) => e.uid === uid)
-    if (entry === undefined) throw new AppError('NOT_FOUND', `Message ${uid} is no longer in the Local INBOX`, { uid })
-    let data: Buffer
-    let size: number
-    try {
-      size = (await stat(entry.path)).size
-      data = (await readHead(entry.path, size > MAX_LOCAL_READ_BYTES ? HEADER_PEEK_BYTES : MAX_LOCAL_READ_BYTES)).data
-    } catch (error) {
+    const path = await this.fileOf(mailbox, uid)
+    const info = await stat(path).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('NOT_FOUND', `Message ${uid} is no longer in the Local INBOX`, { uid })
-      throw new AppError('MAILBOX_IO', `could not read ${entry.path}: ${(error as Error).message}`, { path: entry.path }, { cause: error })
-    }
-    const tooLarge = size > MAX_LOCAL_READ_BYTES
-    const source = tooLarge ? headerSection(data) : data
-    let parsed: ParsedMail
+      throw new AppError('MAILBOX_IO', `could not read ${path}: ${(error as Error).message}`, { path }, { cause: error })
+    })
+    if (!info.isFile()) throw new AppError('MAILBOX_IO', `could not read ${path}: it is not a file`, { path })
     try {
-      parsed = await simpleParser(source, { skipHtmlToText: false, skipImageLinks: true })
+      return { ...(await parseMessageFile(this.parser, path)).view, uid }
     } catch (error) {
-      return { uid, subject: '', from: '', to: [], cc: [], date: null, messageId: null, text: `This message could not be read: ${(error as Error).message}`, attachments: [] }
+      if (error instanceof AppError && error.code === 'NOT_FOUND') throw new AppError('NOT_FOUND', `Message ${uid} is no longer in the Local INBOX`, { uid })
+      throw error
     }
-    const view: MessageView = {
-      uid,
-      subject: parsed.subject ?? '',
-      from: addressList(parsed.from)[0] ?? '',
-      to: addressList(parsed.to),
-      cc: addressList(parsed.cc),
-      date: dateOf(parsed),
-      messageId: parsed.messageId ?? null,
-      text: tooLarge
-        ? `This message is too large to show here (${Math.ceil(size / 1024 / 1024)} MB; the limit is ${MAX_LOCAL_READ_BYTES / 1024 / 1024} MB).`
-        : (parsed.text ?? ''),
-      attachments: parsed.attachments.map((a) => ({ filename: a.filename ?? '(unnamed)', contentType: a.contentType, size: a.size }))
-    }
-    if (!tooLarge) {
-      const contentType = parsed.headers.get('content-type') as { value: string; params: Record<string, string> } | undefined
-      try {
-        const report = await readDeliveryReport(data, typeof contentType === 'object' ? contentType : undefined)
-        if (report !== null) view.report = report
-      } catch (error) {
-        this.log?.warn('local', `${entry.path}: delivery report not readable: ${(error as Error).message}`)
-      }
-    }
-    return view
   }
 }

@@ -2,15 +2,19 @@
 import { mkdir, mkdtemp, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parseDeliveryStatus, reportKind, reportRecipients } from '../../../src/main/local/delivery-report'
-import { localMaildir, MaildirReader, MAX_LOCAL_READ_BYTES } from '../../../src/main/local/maildir-reader'
+import { localMaildir, MaildirReader } from '../../../src/main/local/maildir-reader'
 import { parseUidList, UIDLIST_FILE } from '../../../src/main/local/maildir-uidlist'
 import { buildDsn } from '../../../src/main/notices/dsn'
+import { createMessageParser, type MessageParser } from '../../../src/main/parse'
 import { HOUR, ORIGINAL, T0, envelope, gone } from '../notices/helpers'
 
 let home: string
 let maildir: string
+/** The real parse worker pool (built by tests/support/node-worker-plugin.ts): the reader parses only there. */
+const parser: MessageParser = createMessageParser({ workers: 1 })
+afterAll(async () => { await parser.close() })
 
 beforeEach(async () => {
   home = await mkdtemp(join(tmpdir(), 'mailroom-maildir-reader-'))
@@ -37,14 +41,14 @@ describe('MaildirReader list', () => {
   })
 
   it('gives an empty list when the Maildir does not exist yet', async () => {
-    expect(await new MaildirReader(maildir).list('INBOX', 100)).toEqual([])
+    expect(await new MaildirReader(maildir, parser).list('INBOX', 100)).toEqual([])
   })
 
   it('lists new/ and cur/ newest first by Date, honours the limit, and reads seen from the S flag', async () => {
     await put('new', '1000.M1P1Q1.box,S=10', message('Oldest', 'Mon, 06 Jan 2025 09:00:00 +0000'))
     await put('cur', '1001.M1P1Q2.box,S=10:2,S', message('Newest', 'Wed, 08 Jan 2025 09:00:00 +0000'))
     await put('cur', '1002.M1P1Q3.box,S=10:2,F', message('Middle', 'Tue, 07 Jan 2025 09:00:00 +0000'))
-    const reader = new MaildirReader(maildir)
+    const reader = new MaildirReader(maildir, parser)
     const all = await reader.list('INBOX', 100)
     expect(all.map((m) => [m.subject, m.seen])).toEqual([['Newest', true], ['Middle', false], ['Oldest', false]])
     expect(all[0]?.from).toBe('Alice <alice@example.org>')
@@ -55,14 +59,14 @@ describe('MaildirReader list', () => {
   it('falls back to the file time when there is no Date header', async () => {
     const path = await put('new', '1000.M1P1Q1.box', message('Undated', null))
     await utimes(path, new Date(T0), new Date(T0))
-    const [only] = await new MaildirReader(maildir).list('INBOX', 10)
+    const [only] = await new MaildirReader(maildir, parser).list('INBOX', 10)
     expect(only?.date).toBe(T0)
   })
 
   it('keeps uids stable across calls, new arrivals, a move from new/ to cur/, and a new reader', async () => {
     await put('new', '1000.M1P1Q1.box', message('A', 'Mon, 06 Jan 2025 09:00:00 +0000'))
     await put('new', '1001.M1P1Q2.box', message('B', 'Tue, 07 Jan 2025 09:00:00 +0000'))
-    const reader = new MaildirReader(maildir)
+    const reader = new MaildirReader(maildir, parser)
     const uidsOf = async (r: MaildirReader): Promise<Record<string, number>> =>
       Object.fromEntries((await r.list('INBOX', 100)).map((m) => [m.subject, m.uid]))
     const first = await uidsOf(reader)
@@ -71,7 +75,7 @@ describe('MaildirReader list', () => {
     await put('new', '0999.M1P1Q9.box', message('C', 'Wed, 08 Jan 2025 09:00:00 +0000'))
     await rename(join(maildir, 'new', '1000.M1P1Q1.box'), join(maildir, 'cur', '1000.M1P1Q1.box:2,S'))
     expect(await uidsOf(reader)).toEqual({ A: 1, B: 2, C: 3 })
-    expect(await uidsOf(new MaildirReader(maildir))).toEqual({ A: 1, B: 2, C: 3 })
+    expect(await uidsOf(new MaildirReader(maildir, parser))).toEqual({ A: 1, B: 2, C: 3 })
     const file = parseUidList(await readFile(join(maildir, UIDLIST_FILE), 'utf8'))
     expect(file.next).toBe(4)
     expect(file.uids.get('1000.M1P1Q1.box')).toBe(1)
@@ -79,7 +83,7 @@ describe('MaildirReader list', () => {
 
   it('never reuses the uid of a removed message, and survives a damaged uid file', async () => {
     await put('new', '1000.M1P1Q1.box', message('A', null))
-    const reader = new MaildirReader(maildir)
+    const reader = new MaildirReader(maildir, parser)
     await reader.list('INBOX', 10)
     await rm(join(maildir, 'new', '1000.M1P1Q1.box'))
     await put('new', '1001.M1P1Q2.box', message('B', null))
@@ -94,7 +98,7 @@ describe('MaildirReader list', () => {
     await put('new', '1000.M1P1Q1.box', Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x0a, 0x3a, 0x3a, 0x0a]))
     await put('new', '1001.M1P1Q2.box', '')
     await put('new', '1002.M1P1Q3.box', message('Fine', 'Mon, 06 Jan 2025 09:00:00 +0000'))
-    const reader = new MaildirReader(maildir)
+    const reader = new MaildirReader(maildir, parser)
     const list = await reader.list('INBOX', 10)
     expect(list).toHaveLength(3)
     expect(list.map((m) => m.subject)).toContain('Fine')
@@ -104,7 +108,7 @@ describe('MaildirReader list', () => {
   it('lists an unreadable entry (a directory in new/) as such, and reading it is a clear MAILBOX_IO error', async () => {
     await put('new', '1000.M1P1Q1.box', message('Fine', null))
     await mkdir(join(maildir, 'new', '1001.M1P1Q2.box'))
-    const reader = new MaildirReader(maildir)
+    const reader = new MaildirReader(maildir, parser)
     const list = await reader.list('INBOX', 10)
     expect(list).toHaveLength(2)
     expect(list.map((m) => m.subject)).toContain('Fine')
@@ -117,31 +121,58 @@ describe('MaildirReader list', () => {
 describe('MaildirReader read', () => {
   it('reads a message by uid, and refuses an unknown uid or another mailbox with NOT_FOUND', async () => {
     await put('cur', '1000.M1P1Q1.box:2,S', message('Hello', 'Mon, 06 Jan 2025 09:00:00 +0000'))
-    const reader = new MaildirReader(maildir)
+    const reader = new MaildirReader(maildir, parser)
     const [item] = await reader.list('INBOX', 10)
     const view = await reader.read('INBOX', item?.uid ?? 0)
     expect(view).toMatchObject({ subject: 'Hello', from: 'Alice <alice@example.org>', to: ['tester@box.test'], text: 'Body of Hello\n' })
     expect(view.report).toBeUndefined()
     await expect(reader.read('INBOX', 99)).rejects.toMatchObject({ code: 'NOT_FOUND' })
     await expect(reader.list('Sent', 10)).rejects.toMatchObject({ code: 'NOT_FOUND' })
-    await expect(new MaildirReader(join(home, 'nowhere')).read('INBOX', 1)).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    await expect(new MaildirReader(join(home, 'nowhere'), parser).read('INBOX', 1)).rejects.toMatchObject({ code: 'NOT_FOUND' })
   })
 
-  it('says a message over the size limit is too large instead of parsing it', async () => {
-    const big = message('Huge', null) + 'x'.repeat(MAX_LOCAL_READ_BYTES)
-    await put('new', '1000.M1P1Q1.box', big)
-    const reader = new MaildirReader(maildir)
-    const [item] = await reader.list('INBOX', 10)
-    const view = await reader.read('INBOX', item?.uid ?? 0)
-    expect(view.subject).toBe('Huge')
-    expect(view.text).toMatch(/too large/)
+  it('reads a message over the parser\'s size limit only in part, and says so', async () => {
+    const small = createMessageParser({ workers: 1, limits: { maxReadBytes: 64 * 1024 } })
+    try {
+      await put('new', '1000.M1P1Q1.box', message('Huge', null) + 'x'.repeat(256 * 1024))
+      const reader = new MaildirReader(maildir, small)
+      const [item] = await reader.list('INBOX', 10)
+      expect(item).toMatchObject({ subject: 'Huge', size: expect.any(Number) as number })
+      const view = await reader.read('INBOX', item?.uid ?? 0)
+      expect(view.subject).toBe('Huge')
+      expect(view.problems?.join(' ')).toMatch(/65536|64/)
+    } finally {
+      await small.close()
+    }
+  })
+
+  it('parses in the worker pool: a hung parser marks the file unreadable instead of blocking, and each file is parsed once', async () => {
+    const { Worker } = await import('node:worker_threads')
+    let parses = 0
+    const hung = createMessageParser({ workers: 1, timeoutMs: 300, spawn: (o) => new Worker('setInterval(() => {}, 1000)', { ...o, eval: true }) })
+    const counting: MessageParser = { parse: (path) => { parses += 1; return parser.parse(path) }, close: async () => {} }
+    try {
+      await put('new', '1000.M1P1Q1.box', message('Stuck', null))
+      let ticks = 0
+      const timer = setInterval(() => { ticks += 1 }, 20)
+      const [stuck] = await new MaildirReader(maildir, hung).list('INBOX', 10)
+      clearInterval(timer)
+      expect(stuck?.subject).toBe('(unreadable message)')
+      expect(ticks).toBeGreaterThan(3)
+      const reader = new MaildirReader(maildir, counting)
+      expect((await reader.list('INBOX', 10)).map((m) => m.subject)).toEqual(['Stuck'])
+      await reader.list('INBOX', 10)
+      expect(parses).toBe(1)
+    } finally {
+      await hung.close()
+    }
   })
 
   it('parses the report of a failure notice built by buildDsn (headers returned)', async () => {
     const other = { ...gone, address: 'other@remote.test', original: 'other@remote.test', reply: { code: 452, enhanced: '4.2.2', text: 'mailbox full' } }
     const notice = buildDsn({ kind: 'failure', hostname: 'mailroom.test', envelope: envelope(), recipients: [gone, other], data: ORIGINAL, now: T0 + HOUR })
     await put('new', '1000.M1P1Q1.box', notice.data)
-    const reader = new MaildirReader(maildir)
+    const reader = new MaildirReader(maildir, parser)
     const [item] = await reader.list('INBOX', 10)
     const view = await reader.read('INBOX', item?.uid ?? 0)
     expect(view.report).toEqual({
@@ -159,7 +190,7 @@ describe('MaildirReader read', () => {
     const delay = buildDsn({ kind: 'delay', hostname: 'mailroom.test', envelope: envelope(), recipients: [{ ...gone, reply: null }], data: ORIGINAL, now: T0 + HOUR })
     await put('new', '1000.M1P1Q1.box', full.data)
     await put('new', '1001.M1P1Q2.box', delay.data)
-    const reader = new MaildirReader(maildir)
+    const reader = new MaildirReader(maildir, parser)
     const list = await reader.list('INBOX', 10)
     const views = await Promise.all(list.map((m) => reader.read('INBOX', m.uid)))
     const failure = views.find((v) => v.report?.kind === 'failure')
