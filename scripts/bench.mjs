@@ -14,10 +14,25 @@ if (!existsSync(join(root, 'out', 'main', 'cli.js'))) {
   const built = spawnSync('npx', ['electron-vite', 'build'], { cwd: root, stdio: 'inherit' })
   if (built.status !== 0) process.exit(built.status ?? 1)
 }
+// electron-vite's `./worker?nodeWorker` import (the parser's worker pool) is not known to a plain Vite build: point it
+// at the worker electron-vite built into out/main/chunks.
+const nodeWorkerFromBuild = {
+  name: 'mailroom-node-worker-from-build',
+  enforce: 'pre',
+  resolveId: (source) => (source.endsWith('?nodeWorker') ? '\0mailroom-node-worker' : null),
+  load(id) {
+    if (id !== '\0mailroom-node-worker') return null
+    const chunks = join(root, 'out', 'main', 'chunks')
+    const worker = readdirSync(chunks).find((f) => /^worker-[\w-]+\.js$/.test(f))
+    if (worker === undefined) throw new Error(`no built parse worker in ${chunks}: run npx electron-vite build`)
+    return `import { Worker } from 'node:worker_threads'\nexport default (options) => new Worker(${JSON.stringify(join(chunks, worker))}, options)\n`
+  }
+}
 await build({
   root,
   logLevel: 'warn',
   configFile: false,
+  plugins: [nodeWorkerFromBuild],
   build: {
     ssr: true,
     outDir,
