@@ -178,7 +178,7 @@ test.describe('reading, searching and replying in the Local account', () => {
     await expect(page.getByTestId('theme-toggle')).toHaveAttribute('data-mode', 'dark')
     await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark')
     // The colours follow: light-dark() in main.css picks the dark value under color-scheme: dark.
-    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(27, 29, 33)')
+    await expect(page.locator('body')).toHaveCSS('background-color', 'rgb(27, 29, 33)')
     await page.screenshot({ path: 'test-results/reading-dark.png', fullPage: true })
     await page.reload()
     await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark')
