@@ -47,8 +47,11 @@ export interface RawFetch {
   seconds: number
 }
 
-/** Connect, SELECT INBOX, one `FETCH 1:*` of `query`, count the messages, log out; the clock covers all of it. */
-export async function rawFetch(port: number, user: string, query: FetchQueryObject, maxSeconds: number): Promise<RawFetch> {
+/**
+ * Connect, lock INBOX, run `fetchAll` (which counts messages through `count`), log out; the clock covers all of it and
+ * the connection is closed after maxSeconds whatever happens.
+ */
+async function timedInboxFetch(port: number, user: string, maxSeconds: number, fetchAll: (client: ImapFlow, count: () => void) => Promise<void>): Promise<RawFetch> {
   const start = process.hrtime.bigint()
   const client = new ImapFlow({ host: '127.0.0.1', port, secure: false, doSTARTTLS: false, auth: { user, pass: 'secret' }, logger: false })
   const timer = setTimeout(() => client.close(), maxSeconds * 1000)
@@ -57,9 +60,7 @@ export async function rawFetch(port: number, user: string, query: FetchQueryObje
     await client.connect()
     const lock = await client.getMailboxLock('INBOX')
     try {
-      for await (const msg of client.fetch('1:*', query)) {
-        if (msg.uid > 0) messages++
-      }
+      await fetchAll(client, () => { messages++ })
     } finally {
       lock.release()
     }
@@ -71,34 +72,24 @@ export async function rawFetch(port: number, user: string, query: FetchQueryObje
   return { messages, seconds: Number(process.hrtime.bigint() - start) / 1e9 }
 }
 
+/** Connect, SELECT INBOX, one `FETCH 1:*` of `query`, count the messages, log out; the clock covers all of it. */
+export function rawFetch(port: number, user: string, query: FetchQueryObject, maxSeconds: number): Promise<RawFetch> {
+  return timedInboxFetch(port, user, maxSeconds, async (client, count) => {
+    for await (const msg of client.fetch('1:*', query)) if (msg.uid > 0) count()
+  })
+}
+
 /**
  * Like rawFetch, but as the sync asks: UID SEARCH ALL, then FETCH in batches of `batch` UIDs, newest first (no cache
  * writes): separates what batching costs from what writing the cache costs.
  */
-export async function rawBatchedFetch(port: number, user: string, query: FetchQueryObject, batch: number, maxSeconds: number): Promise<RawFetch> {
-  const start = process.hrtime.bigint()
-  const client = new ImapFlow({ host: '127.0.0.1', port, secure: false, doSTARTTLS: false, auth: { user, pass: 'secret' }, logger: false })
-  const timer = setTimeout(() => client.close(), maxSeconds * 1000)
-  let messages = 0
-  try {
-    await client.connect()
-    const lock = await client.getMailboxLock('INBOX')
-    try {
-      const uids = ((await client.search({ all: true }, { uid: true })) || []).sort((a, b) => b - a)
-      for (let i = 0; i < uids.length; i += batch) {
-        const slice = uids.slice(i, i + batch)
-        const range = `${slice[slice.length - 1] as number}:${slice[0] as number}`
-        for await (const msg of client.fetch(range, query, { uid: true })) {
-          if (msg.uid > 0) messages++
-        }
-      }
-    } finally {
-      lock.release()
+export function rawBatchedFetch(port: number, user: string, query: FetchQueryObject, batch: number, maxSeconds: number): Promise<RawFetch> {
+  return timedInboxFetch(port, user, maxSeconds, async (client, count) => {
+    const uids = ((await client.search({ all: true }, { uid: true })) || []).sort((a, b) => b - a)
+    for (let i = 0; i < uids.length; i += batch) {
+      const slice = uids.slice(i, i + batch)
+      const range = `${slice[slice.length - 1] as number}:${slice[0] as number}`
+      for await (const msg of client.fetch(range, query, { uid: true })) if (msg.uid > 0) count()
     }
-    await client.logout()
-  } finally {
-    clearTimeout(timer)
-    client.close()
-  }
-  return { messages, seconds: Number(process.hrtime.bigint() - start) / 1e9 }
+  })
 }
